@@ -1,0 +1,56 @@
+"""The event store of each bounded context, chosen by configuration.
+
+Each context is its own eventsourcing Application with its own table:
+`<context>_events` in PostgreSQL, `<data_dir>/<context>.sqlite` in embedded
+mode. The settings below are the library's own environment keys.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlparse
+
+from adapters.settings import Settings
+
+TRANSCODER = "adapters.serialization:OrjsonTranscoder"
+MAPPER = "adapters.serialization:VersionedMapper"
+
+
+def event_store_env(settings: Settings, context: str) -> dict[str, str]:
+    """The library environment for one context's Application."""
+    env = {"TRANSCODER_TOPIC": TRANSCODER, "MAPPER_TOPIC": MAPPER}
+    if settings.mode == "memory":
+        env["PERSISTENCE_MODULE"] = "eventsourcing.popo"
+    elif settings.mode == "sqlite":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        env |= {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(settings.data_dir / f"{context}.sqlite"),
+            "SQLITE_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": "adapters.group_commit:GroupCommitSQLiteRecorder",
+        }
+    else:
+        env |= {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            **postgres_env(settings),
+            "POSTGRES_POOL_SIZE": str(settings.pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
+            "POSTGRES_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": "adapters.group_commit:GroupCommitPostgresRecorder",
+        }
+    # Prefix every key with the context's name so that one process can host
+    # several contexts, each with its own table, without their settings mixing.
+    return {f"{context.upper()}_{key}": value for key, value in env.items()}
+
+
+def postgres_env(settings: Settings) -> dict[str, str]:
+    assert settings.database_url is not None
+    url = urlparse(settings.database_url)
+    if url.scheme not in ("postgresql", "postgres"):
+        raise ValueError(f"DOM_DATABASE_URL must be postgresql://..., not {url.scheme}://")
+    return {
+        "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
+        "POSTGRES_HOST": url.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+    }

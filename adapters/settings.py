@@ -1,0 +1,34 @@
+"""Configuration from DOM_* environment variables (see README, "Configuration")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOM_", extra="ignore")
+
+    # Embedded mode keeps SQLite files here; unused when database_url is set.
+    data_dir: Path = Path("./var")
+    # postgresql://user:pass@host:port/db selects the distributed mode's store.
+    database_url: str | None = None
+    # In-memory event store and read models: for unit tests and benchmarks only.
+    memory: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # "inline": the API process drives projections and policies after each
+    # command. "workers": `dom work NAME` processes do it, and the API waits
+    # for the read model to reach a command's position before answering.
+    followers: Literal["inline", "workers"] = "inline"
+    read_your_writes_timeout: float = 5.0
+    pool_size: int = 10
+    nats_url: str = "nats://127.0.0.1:4222"
+
+    @property
+    def mode(self) -> Literal["memory", "sqlite", "postgres"]:
+        if self.memory:
+            return "memory"
+        return "postgres" if self.database_url else "sqlite"

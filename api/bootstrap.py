@@ -1,0 +1,39 @@
+"""The one composition root: the API, the CLI, workers and tests all build dom here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.persistence import event_store_env
+from adapters.readstore import ReadStore
+from adapters.settings import Settings
+from domain.orders.application import Orders
+from projections.order_status import OrderStatusProjection
+from projections.runtime import Follower, Runtime
+
+
+@dataclass
+class Container:
+    settings: Settings
+    orders: Orders
+    store: ReadStore
+    runtime: Runtime
+
+    def close(self) -> None:
+        self.orders.close()
+        self.store.close()
+
+
+def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
+    """Build the applications, read store and followers for the configured mode."""
+    settings = (settings or Settings()).model_copy(update=overrides)
+    orders = Orders(env=event_store_env(settings, Orders.name))
+    store = ReadStore(settings)
+    followers = [Follower(OrderStatusProjection(), orders, store)]
+    runtime = Runtime(
+        followers,
+        inline=settings.followers == "inline",
+        timeout=settings.read_your_writes_timeout,
+    )
+    return Container(settings, orders, store, runtime)

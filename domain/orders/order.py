@@ -1,0 +1,189 @@
+"""The Order aggregate: placed by a channel, held or released, cancelled, rolled up.
+
+Public methods check and raise domain errors; the private event methods only
+change state, because they run again on every rebuild.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidTransition, Problems
+from domain.orders.placement import PlaceOrder, normalise_placement
+
+# Fixed namespace: the order id of (channel, channel order id) never changes.
+ORDER_NAMESPACE = UUID("6f1d2a4e-0c1b-4c55-9a53-3b0e8f9d7a10")
+
+
+class LineState(StrEnum):
+    OPEN = "open"
+    ALLOCATED = "allocated"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+# Lines only move forward through these ranks; cancelled stands outside them.
+LINE_RANK = {LineState.OPEN: 0, LineState.ALLOCATED: 1, LineState.SHIPPED: 2, LineState.DELIVERED: 3}
+DISPATCHED = {LineState.SHIPPED, LineState.DELIVERED}
+
+
+class OrderStatus(StrEnum):
+    HELD = "held"
+    RELEASED = "released"
+    ALLOCATED = "allocated"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+def order_id_for(channel: str, channel_order_id: str) -> UUID:
+    return uuid5(ORDER_NAMESPACE, f"{channel}\x1f{channel_order_id}")
+
+
+def roll_up(line_states: dict[str, LineState], holds: list[str]) -> OrderStatus:
+    """The order's status as a pure function of its lines and holds."""
+    active = [state for state in line_states.values() if state is not LineState.CANCELLED]
+    if not active:
+        return OrderStatus.CANCELLED
+    if all(state is LineState.DELIVERED for state in active):
+        return OrderStatus.DELIVERED
+    if all(state in DISPATCHED for state in active):
+        return OrderStatus.SHIPPED
+    if any(state in DISPATCHED for state in active):
+        return OrderStatus.PARTIALLY_SHIPPED
+    if holds:
+        return OrderStatus.HELD
+    if all(state is LineState.ALLOCATED for state in active):
+        return OrderStatus.ALLOCATED
+    return OrderStatus.RELEASED
+
+
+class Order(Aggregate):
+    class Placed(Aggregate.Created):
+        class_version = 1
+        channel: str
+        channel_order_id: str
+        placed: dict[str, Any]
+        at: datetime
+
+    @staticmethod
+    def create_id(channel: str, channel_order_id: str) -> UUID:
+        return order_id_for(channel, channel_order_id)
+
+    @classmethod
+    def place(cls, command: PlaceOrder, now: datetime) -> Order:
+        placement = normalise_placement(command, now)
+        order = cls(placed=placement, at=now, **_identity(placement))
+        order._released(at=now)
+        return order
+
+    @event(Placed)
+    def __init__(self, channel: str, channel_order_id: str, placed: dict[str, Any], at: datetime):
+        self.channel = channel
+        self.channel_order_id = channel_order_id
+        self.placement = placed
+        self.line_states = {line["line_id"]: LineState.OPEN for line in placed["lines"]}
+        self.holds: list[str] = []
+        self.cancel_reasons: dict[str, str] = {}
+        self.received_at = at
+        self.status = OrderStatus.RELEASED
+
+    def same_placement(self, command: PlaceOrder, now: datetime) -> bool:
+        """True when the command is a retry of the placement that created this order."""
+        return normalise_placement(command, now) == self.placement
+
+    # --- holds -----------------------------------------------------------------
+
+    def hold(self, reason: str, now: datetime) -> None:
+        if self.status not in (OrderStatus.RELEASED, OrderStatus.ALLOCATED, OrderStatus.HELD):
+            raise InvalidTransition(self.id, self.status, "hold")
+        if reason not in self.holds:
+            self._held(reason=reason, at=now)
+
+    def release(self, now: datetime) -> None:
+        if self.status is not OrderStatus.HELD:
+            if self.status in (OrderStatus.RELEASED, OrderStatus.ALLOCATED):
+                return  # already released: a retried release changes nothing
+            raise InvalidTransition(self.id, self.status, "release")
+        self._released(at=now)
+
+    @event("Held")
+    def _held(self, reason: str, at: datetime) -> None:
+        self.holds.append(reason)
+        self.status = roll_up(self.line_states, self.holds)
+
+    @event("Released")
+    def _released(self, at: datetime) -> None:
+        self.holds = []
+        self.status = roll_up(self.line_states, self.holds)
+
+    # --- cancellation ----------------------------------------------------------
+
+    def cancel(self, reason: str, now: datetime, line_ids: list[str] | None = None) -> bool:
+        """Cancel the whole order or some lines; returns False when nothing was left to cancel."""
+        wanted = list(self.line_states) if line_ids is None else list(dict.fromkeys(line_ids))
+        self._check_cancellable(wanted, whole=line_ids is None)
+        to_cancel = [lid for lid in wanted if self.line_states[lid] is not LineState.CANCELLED]
+        if not to_cancel:
+            return False
+        self._cancelled(line_ids=to_cancel, reason=reason, at=now)
+        return True
+
+    def _check_cancellable(self, line_ids: list[str], whole: bool) -> None:
+        problems = Problems()
+        for line_id in line_ids:
+            if line_id not in self.line_states:
+                problems.add("line_ids", f"unknown line {line_id!r}")
+        if not line_ids:
+            problems.add("line_ids", "name at least one line, or leave it out to cancel all")
+        problems.raise_if_any()
+        dispatched = [lid for lid in line_ids if self.line_states[lid] in DISPATCHED]
+        if dispatched and (whole or len(dispatched) == len(line_ids)):
+            raise InvalidTransition(self.id, self.status, "cancel")
+        if dispatched:
+            raise InvalidTransition(self.id, f"shipped on {', '.join(dispatched)}", "cancel")
+
+    @event("Cancelled")
+    def _cancelled(self, line_ids: list[str], reason: str, at: datetime) -> None:
+        for line_id in line_ids:
+            self.line_states[line_id] = LineState.CANCELLED
+            self.cancel_reasons[line_id] = reason
+        self.status = roll_up(self.line_states, self.holds)
+
+    # --- roll-up fed by fulfilment ---------------------------------------------
+
+    def progress_lines(self, states: dict[str, LineState], now: datetime) -> bool:
+        """Move lines forward (allocated, shipped, delivered); stale or repeated news is ignored."""
+        problems = Problems()
+        for line_id in states:
+            if line_id not in self.line_states:
+                problems.add("line_ids", f"unknown line {line_id!r}")
+        problems.raise_if_any()
+        changes = {
+            line_id: state
+            for line_id, state in states.items()
+            if self.line_states[line_id] is not LineState.CANCELLED
+            and state is not LineState.CANCELLED
+            and LINE_RANK[state] > LINE_RANK[self.line_states[line_id]]
+        }
+        if not changes:
+            return False
+        self._lines_progressed(states={k: v.value for k, v in changes.items()}, at=now)
+        return True
+
+    @event("LinesProgressed")
+    def _lines_progressed(self, states: dict[str, str], at: datetime) -> None:
+        for line_id, state in states.items():
+            self.line_states[line_id] = LineState(state)
+        self.status = roll_up(self.line_states, self.holds)
+
+
+def _identity(placement: dict[str, Any]) -> dict[str, str]:
+    return {"channel": placement["channel"], "channel_order_id": placement["channel_order_id"]}

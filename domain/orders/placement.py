@@ -1,0 +1,178 @@
+"""The PlaceOrder command and the pure rules that check and normalise it.
+
+The normalised placement is what the Order.Placed event records, and what a
+retried request is compared with: two requests are "the same order" exactly
+when their normalised placements are equal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from domain.errors import Problems
+from domain.money import MINOR_UNITS, Money, MoneyError, parse_amount
+
+# A channel's clock may run a little ahead of ours; more than this is a bad timestamp.
+MAX_CLOCK_SKEW = timedelta(minutes=15)
+CHANNEL_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str
+    email: str
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    line1: str
+    postal_code: str
+    city: str
+    country: str
+    line2: str | None = None
+    region: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    line_id: str
+    sku: str
+    quantity: int
+    unit_price: str
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    channel: str
+    channel_order_id: str
+    placed_at: datetime
+    currency: str
+    customer: Customer
+    shipping_address: Address
+    lines: tuple[Line, ...]
+    shipping_price: str
+    discount_total: str
+    total: str
+    service_level: str | None = None
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+def normalise_placement(command: PlaceOrder, now: datetime) -> dict[str, Any]:
+    """Check every business rule of a placement and return its canonical form.
+
+    Raises InvalidCommand naming every field at fault.
+    """
+    problems = Problems()
+    _check_identity(command, now, problems)
+    currency = command.currency
+    if currency not in MINOR_UNITS:
+        problems.add("currency", f"unsupported currency {currency!r}")
+        problems.raise_if_any()
+    _check_address(command.shipping_address, problems)
+    if not EMAIL_PATTERN.match(command.customer.email):
+        problems.add("customer.email", "not an email address")
+    lines = _normalise_lines(command, problems)
+    shipping = _money(command.shipping_price, currency, "shipping_price", problems)
+    discount = _money(command.discount_total, currency, "discount_total", problems)
+    total = _money(command.total, currency, "total", problems)
+    problems.raise_if_any()
+    assert shipping is not None and discount is not None and total is not None
+    expected = _expected_total(lines, shipping, discount, currency)
+    if total != expected:
+        problems.add("total", f"{command.total} does not equal lines + shipping - discount = {expected}")
+    problems.raise_if_any()
+    return {
+        "channel": command.channel,
+        "channel_order_id": command.channel_order_id,
+        "placed_at": command.placed_at.astimezone(UTC),
+        "currency": currency,
+        "customer": _drop_none(vars(command.customer)),
+        "shipping_address": _drop_none(vars(command.shipping_address)),
+        "lines": lines,
+        "shipping_price": str(shipping),
+        "discount_total": str(discount),
+        "total": str(total),
+        "service_level": command.service_level,
+        "tags": sorted(set(command.tags)),
+    }
+
+
+def _check_identity(command: PlaceOrder, now: datetime, problems: Problems) -> None:
+    if not CHANNEL_PATTERN.match(command.channel):
+        problems.add("channel", "lower-case letters, digits, '.', '_' or '-', at most 64")
+    if not command.channel_order_id.strip():
+        problems.add("channel_order_id", "must not be blank")
+    if command.placed_at.tzinfo is None:
+        problems.add("placed_at", "must carry a time zone offset")
+    elif command.placed_at > now + MAX_CLOCK_SKEW:
+        problems.add("placed_at", "is in the future")
+
+
+def _check_address(address: Address, problems: Problems) -> None:
+    if not re.fullmatch(r"[A-Z]{2}", address.country):
+        problems.add("shipping_address.country", "must be an ISO 3166-1 alpha-2 code")
+    has_lat, has_lon = address.latitude is not None, address.longitude is not None
+    if has_lat != has_lon:
+        problems.add("shipping_address", "latitude and longitude come together")
+    if address.latitude is not None and not -90 <= address.latitude <= 90:
+        problems.add("shipping_address.latitude", "must be between -90 and 90")
+    if address.longitude is not None and not -180 <= address.longitude <= 180:
+        problems.add("shipping_address.longitude", "must be between -180 and 180")
+
+
+def _normalise_lines(command: PlaceOrder, problems: Problems) -> list[dict[str, Any]]:
+    if not command.lines:
+        problems.add("lines", "an order has at least one line")
+    seen: set[str] = set()
+    lines = []
+    for index, line in enumerate(command.lines):
+        where = f"lines.{index}"
+        if line.line_id in seen:
+            problems.add(f"{where}.line_id", f"duplicate line id {line.line_id!r}")
+        seen.add(line.line_id)
+        if line.quantity <= 0:
+            problems.add(f"{where}.quantity", "must be greater than 0")
+        price = _money(line.unit_price, command.currency, f"{where}.unit_price", problems)
+        lines.append(
+            {
+                "line_id": line.line_id,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price": str(price) if price is not None else line.unit_price,
+            }
+        )
+    return lines
+
+
+def _money(text: str, currency: str, where: str, problems: Problems) -> Money | None:
+    try:
+        amount = parse_amount(text, currency)
+    except MoneyError as error:
+        problems.add(where, str(error))
+        return None
+    if amount < 0:
+        problems.add(where, "must not be negative")
+        return None
+    return Money(amount, currency)
+
+
+def _expected_total(
+    lines: list[dict[str, Any]], shipping: Money, discount: Money, currency: str
+) -> Money:
+    subtotal = Money.zero(currency)
+    for line in lines:
+        subtotal += Money(Decimal(line["unit_price"]), currency).times(line["quantity"])
+    return subtotal + shipping - discount
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}

@@ -1,0 +1,170 @@
+"""Order status read model: the list of orders with filters, and each order's detail.
+
+`OrderStatusView` owns the table and its writes; `OrderStatusProjection`
+maps Order events to those writes and nothing else. Each row counts the
+events applied to it and the last aggregate version seen, and refuses an
+event that is not the next version: a duplicate or a gap fails loudly
+instead of corrupting the view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from adapters.readstore import Row, Sql
+from domain.orders.order import LineState, Order, roll_up
+
+COLUMNS = (
+    "order_id", "channel", "channel_order_id", "status", "customer_email", "customer_name",
+    "placed_at", "currency", "total", "line_count", "detail", "version", "applied_events",
+    "updated_at",
+)  # fmt: skip
+
+
+class ProjectionGap(RuntimeError):
+    """An event arrived out of sequence for its order: never swallow this."""
+
+
+def iso(moment: datetime) -> str:
+    """Fixed-width UTC text, so that text order is time order in every database."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class OrderStatusView:
+    """Writes of the order_status table, batched per transaction."""
+
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
+        self.rows: dict[str, dict[str, Any]] = {}
+
+    def record_placed(self, order_id: str, version: int, placed: dict[str, Any], at: datetime) -> None:
+        lines = [dict(line, state=LineState.OPEN.value) for line in placed["lines"]]
+        detail = dict(placed, order_id=order_id, placed_at=iso(placed["placed_at"]), lines=lines,
+                      received_at=iso(at), holds=[], history=[])  # fmt: skip
+        if order_id in self.rows or self._load(order_id) is not None:
+            raise ProjectionGap(f"order {order_id} placed twice")
+        self.rows[order_id] = {"detail": detail, "version": 0, "applied_events": 0}
+        self._advance(order_id, version, "placed", at)
+
+    def record_held(self, order_id: str, version: int, reason: str, at: datetime) -> None:
+        detail = self._detail(order_id)
+        detail["holds"].append(reason)
+        self._advance(order_id, version, "held", at, reason=reason)
+
+    def record_released(self, order_id: str, version: int, at: datetime) -> None:
+        self._detail(order_id)["holds"] = []
+        self._advance(order_id, version, "released", at)
+
+    def record_cancelled(
+        self, order_id: str, version: int, line_ids: list[str], reason: str, at: datetime
+    ) -> None:
+        for line in self._detail(order_id)["lines"]:
+            if line["line_id"] in line_ids:
+                line["state"], line["cancel_reason"] = LineState.CANCELLED.value, reason
+        self._advance(order_id, version, "cancelled", at, reason=reason, line_ids=line_ids)
+
+    def record_lines_progressed(
+        self, order_id: str, version: int, states: dict[str, str], at: datetime
+    ) -> None:
+        for line in self._detail(order_id)["lines"]:
+            line["state"] = states.get(line["line_id"], line["state"])
+        self._advance(order_id, version, "lines_progressed", at, states=states)
+
+    def flush(self) -> None:
+        placeholders = ", ".join("?" for _ in COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "order_id")
+        self.sql.executemany(
+            f"INSERT INTO order_status ({', '.join(COLUMNS)}) VALUES ({placeholders}) "
+            f"ON CONFLICT (order_id) DO UPDATE SET {updates}",
+            [self._values(order_id, row) for order_id, row in self.rows.items()],
+        )
+        self.rows.clear()
+
+    def _advance(self, order_id: str, version: int, kind: str, at: datetime, **facts: Any) -> None:
+        row = self.rows[order_id]
+        if version != row["version"] + 1:
+            raise ProjectionGap(f"order {order_id}: got version {version} after {row['version']}")
+        detail = row["detail"]
+        states = {line["line_id"]: LineState(line["state"]) for line in detail["lines"]}
+        detail["status"] = roll_up(states, detail["holds"]).value
+        detail["history"].append({"event": kind, "at": iso(at), "version": version, **facts})
+        detail["updated_at"] = iso(at)
+        row["version"] = detail["version"] = version
+        row["applied_events"] += 1
+
+    def _detail(self, order_id: str) -> dict[str, Any]:
+        if order_id not in self.rows:
+            loaded = self._load(order_id)
+            if loaded is None:
+                raise ProjectionGap(f"order {order_id} has events but was never placed")
+            self.rows[order_id] = loaded
+        detail: dict[str, Any] = self.rows[order_id]["detail"]
+        return detail
+
+    def _load(self, order_id: str) -> dict[str, Any] | None:
+        found = self.sql.execute(
+            "SELECT detail, version, applied_events FROM order_status WHERE order_id = ?",
+            (order_id,),
+        ).fetchone()
+        if found is None:
+            return None
+        return dict(found, detail=orjson.loads(found["detail"]))
+
+    @staticmethod
+    def _values(order_id: str, row: dict[str, Any]) -> tuple[Any, ...]:
+        d = row["detail"]
+        return (
+            order_id, d["channel"], d["channel_order_id"], d["status"],
+            d["customer"]["email"].lower(), d["customer"]["name"], d["placed_at"], d["currency"],
+            d["total"], len(d["lines"]), orjson.dumps(d).decode(), row["version"],
+            row["applied_events"], d["updated_at"],
+        )  # fmt: skip
+
+
+class OrderStatusProjection:
+    name = "order_status"
+    upstream = "orders"
+    tables = ("order_status",)
+
+    def apply(self, sql: Sql, events: Sequence[Any]) -> None:
+        view = OrderStatusView(sql)
+        for event in events:
+            self._apply_one(view, event)
+        view.flush()
+
+    @staticmethod
+    def _apply_one(view: OrderStatusView, event: Any) -> None:
+        order_id, version = str(event.originator_id), event.originator_version
+        if isinstance(event, Order.Placed):
+            view.record_placed(order_id, version, event.placed, event.at)
+        elif isinstance(event, Order.Held):
+            view.record_held(order_id, version, event.reason, event.at)
+        elif isinstance(event, Order.Released):
+            view.record_released(order_id, version, event.at)
+        elif isinstance(event, Order.Cancelled):
+            view.record_cancelled(order_id, version, event.line_ids, event.reason, event.at)
+        elif isinstance(event, Order.LinesProgressed):
+            view.record_lines_progressed(order_id, version, event.states, event.at)
+        else:
+            raise ProjectionGap(f"order_status cannot apply {type(event).__qualname__}")
+
+
+def summary(row: Row) -> dict[str, Any]:
+    """The list representation of one order."""
+    return {
+        "order_id": row["order_id"],
+        "channel": row["channel"],
+        "channel_order_id": row["channel_order_id"],
+        "status": row["status"],
+        "customer_email": row["customer_email"],
+        "customer_name": row["customer_name"],
+        "placed_at": row["placed_at"],
+        "currency": row["currency"],
+        "total": row["total"],
+        "line_count": row["line_count"],
+        "updated_at": row["updated_at"],
+    }

@@ -1,0 +1,86 @@
+"""Queries of the order status read model: filtered, keyset-paged list and detail."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from adapters.readstore import ReadStore
+from projections.order_status import iso, summary
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    status: str | None = None
+    channel: str | None = None
+    placed_from: datetime | None = None
+    placed_to: datetime | None = None
+    q: str | None = None
+    limit: int = 50
+    cursor: str | None = None
+
+
+def list_orders(store: ReadStore, wanted: OrderFilter) -> dict[str, Any]:
+    """Newest first; the cursor is the last (placed_at, order_id) seen, so pages never shift."""
+    where, params = _conditions(wanted)
+    if wanted.cursor:
+        placed_at, order_id = decode_cursor(wanted.cursor)
+        where.append("(placed_at < ? OR (placed_at = ? AND order_id < ?))")
+        params += [placed_at, placed_at, order_id]
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    rows = store.query(
+        f"SELECT * FROM order_status {clause} ORDER BY placed_at DESC, order_id DESC LIMIT ?",
+        [*params, wanted.limit + 1],
+    )
+    page = rows[: wanted.limit]
+    more = len(rows) > wanted.limit
+    next_cursor = encode_cursor(page[-1]["placed_at"], page[-1]["order_id"]) if more else None
+    return {"items": [summary(row) for row in page], "next_cursor": next_cursor}
+
+
+def order_detail(store: ReadStore, order_id: str) -> dict[str, Any] | None:
+    rows = store.query("SELECT detail FROM order_status WHERE order_id = ?", (order_id,))
+    return orjson.loads(rows[0]["detail"]) if rows else None
+
+
+def _conditions(wanted: OrderFilter) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if wanted.status:
+        where.append("status = ?")
+        params.append(wanted.status)
+    if wanted.channel:
+        where.append("channel = ?")
+        params.append(wanted.channel)
+    if wanted.placed_from:
+        where.append("placed_at >= ?")
+        params.append(iso(wanted.placed_from))
+    if wanted.placed_to:
+        where.append("placed_at < ?")
+        params.append(iso(wanted.placed_to))
+    if wanted.q:
+        where.append("(channel_order_id = ? OR customer_email = ?)")
+        params += [wanted.q, wanted.q.lower()]
+    return where, params
+
+
+def encode_cursor(placed_at: str, order_id: str) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([placed_at, order_id])).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[str, str]:
+    try:
+        placed_at, order_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError) as error:
+        raise BadCursor("cursor is not one this API returned") from error
+    if not isinstance(placed_at, str) or not isinstance(order_id, str):
+        raise BadCursor("cursor is not one this API returned")
+    return placed_at, order_id

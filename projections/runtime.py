@@ -1,0 +1,149 @@
+"""What drives projections: read the upstream log after the tracked position,
+apply a batch, advance the position, all in one read-model transaction.
+
+The tracking row is locked (PostgreSQL `FOR UPDATE`; SQLite's single writer)
+and read inside the same transaction that applies the batch, so two
+processes driving one projection can never apply an event twice: the second
+one either waits and then sees the advanced position, or fails and retries.
+A crash at any point rolls the whole batch back, position included.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, OperationalError, Tracking
+
+from adapters.readstore import ReadStore, Sql
+
+BATCH_SIZE = 500
+
+
+class Projection(Protocol):
+    name: str
+    upstream: str
+    tables: Sequence[str]
+
+    def apply(self, sql: Sql, events: Sequence[Any]) -> None: ...
+
+
+class Follower:
+    """Drives one projection from one upstream application's event log."""
+
+    def __init__(self, projection: Projection, source: Application[Any], store: ReadStore) -> None:
+        self.projection = projection
+        self.source = source
+        self.store = store
+        self.key = f"{projection.name}<-{projection.upstream}"
+        self._lock = threading.Lock()
+        self._ensure_tracking_row()
+
+    @property
+    def name(self) -> str:
+        return self.projection.name
+
+    def position(self) -> int:
+        return self.store.position(self.key)
+
+    def catch_up(self, batch_size: int = BATCH_SIZE) -> int:
+        """Apply everything recorded upstream so far; returns how many events were applied."""
+        applied = 0
+        with self._lock:
+            while True:
+                try:
+                    count = self._apply_next_batch(batch_size)
+                except (IntegrityError, OperationalError):
+                    time.sleep(0.01)  # another process moved the position; read it again
+                    continue
+                if count == 0:
+                    return applied
+                applied += count
+
+    def ensure(self, notification_id: int | None) -> None:
+        """Return once the projection has applied the given upstream position."""
+        if notification_id is not None and self.position() < notification_id:
+            self.catch_up()
+
+    def wait_for(self, notification_id: int | None, timeout: float) -> bool:
+        """Wait (without driving) until another process has applied the position."""
+        deadline = time.monotonic() + timeout
+        while notification_id is not None and self.position() < notification_id:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
+    def rebuild(self) -> int:
+        """Drop the view's rows and replay the whole upstream log."""
+        with self._lock, self.store.transaction() as sql:
+            self._lock_position(sql)
+            for table in self.projection.tables:
+                sql.execute(f"DELETE FROM {table}")
+            sql.execute(
+                f"UPDATE {self._table} SET notification_id = 0 WHERE application_name = ?",
+                (self.key,),
+            )
+        return self.catch_up()
+
+    def _apply_next_batch(self, batch_size: int) -> int:
+        with self.store.transaction() as sql:
+            position = self._lock_position(sql)
+            notifications = self.source.recorder.select_notifications(
+                start=position, limit=batch_size, inclusive_of_start=False
+            )
+            if not notifications:
+                return 0
+            events = [self.source.mapper.to_domain_event(n) for n in notifications]
+            self.projection.apply(sql, events)
+            self.store.record_position(sql, Tracking(self.key, notifications[-1].id))
+            return len(events)
+
+    @property
+    def _table(self) -> str:
+        return "view_tracking" if self.store.dialect == "postgres" else "tracking"
+
+    def _lock_position(self, sql: Sql) -> int:
+        lock = " FOR UPDATE" if self.store.dialect == "postgres" else ""
+        row = sql.execute(
+            f"SELECT notification_id FROM {self._table} WHERE application_name = ?{lock}",
+            (self.key,),
+        ).fetchone()
+        assert row is not None, "tracking row is created with the follower"
+        return int(row["notification_id"])
+
+    def _ensure_tracking_row(self) -> None:
+        with self.store.transaction() as sql:
+            sql.execute(
+                f"INSERT INTO {self._table} (application_name, notification_id) VALUES (?, 0) "
+                "ON CONFLICT (application_name) DO NOTHING",
+                (self.key,),
+            )
+
+
+class Runtime:
+    """The followers of one process, and how a command waits for its effects."""
+
+    def __init__(self, followers: list[Follower], inline: bool, timeout: float) -> None:
+        self.followers = {follower.name: follower for follower in followers}
+        self.inline = inline
+        self.timeout = timeout
+
+    def settle(self, upstream: str, notification_id: int | None) -> None:
+        """Make a command's effects visible in every read model that follows its context."""
+        for follower in self.followers.values():
+            if follower.projection.upstream != upstream:
+                continue
+            if self.inline:
+                follower.ensure(notification_id)
+            else:
+                follower.wait_for(notification_id, self.timeout)
+
+    def catch_up_all(self) -> int:
+        return sum(follower.catch_up() for follower in self.followers.values())
+
+    def rebuild_all(self) -> dict[str, int]:
+        return {name: follower.rebuild() for name, follower in self.followers.items()}
