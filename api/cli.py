@@ -1,0 +1,93 @@
+"""The `dom` command: serve, work, projections rebuild, demo."""
+
+from __future__ import annotations
+
+import signal
+import time
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from adapters.settings import Settings
+from api.bootstrap import bootstrap
+
+cli = typer.Typer(no_args_is_help=True, help="dom: Distributed Order Management.")
+projections_cli = typer.Typer(no_args_is_help=True, help="Read models.")
+cli.add_typer(projections_cli, name="projections")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="default DOM_HOST or 127.0.0.1")] = None,
+    port: Annotated[int | None, typer.Option(help="default DOM_PORT or 8000")] = None,
+    workers: Annotated[int, typer.Option(help="API processes (distributed mode)")] = 1,
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    settings = Settings()
+    host, port = host or settings.host, port or settings.port
+    if workers > 1 and settings.mode != "postgres":
+        raise typer.BadParameter("several API processes need DOM_DATABASE_URL (PostgreSQL)")
+    typer.echo(f"dom ({settings.mode}) serving on http://{host}:{port}  (API docs: /docs)")
+    uvicorn.run(
+        "api.http.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@cli.command()
+def work(
+    name: Annotated[str, typer.Argument(help="the projection or policy to drive")],
+    idle: Annotated[float, typer.Option(help="seconds between polls when idle")] = 0.2,
+) -> None:
+    """Drive one projection or policy in this process until stopped (SIGTERM or Ctrl-C)."""
+    dom = bootstrap()
+    follower = dom.runtime.followers.get(name.replace("-", "_"))
+    if follower is None:
+        known = ", ".join(sorted(dom.runtime.followers))
+        typer.echo(f"unknown follower {name!r}; known: {known}", err=True)
+        raise typer.Exit(2)
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    typer.echo(f"working {follower.name} from position {follower.position()}")
+    while not stopping:
+        if follower.catch_up() == 0:
+            time.sleep(idle)
+    dom.close()
+
+
+@projections_cli.command("rebuild")
+def rebuild() -> None:
+    """Rebuild every read model from the event store."""
+    dom = bootstrap()
+    for name, applied in dom.runtime.rebuild_all().items():
+        typer.echo(f"{name}: replayed {applied} events")
+    dom.close()
+
+
+@cli.command()
+def demo() -> None:
+    """Load a little demo data (safe to run again: nothing is placed twice)."""
+    from api.demo import load_demo
+
+    dom = bootstrap()
+    created, existing = load_demo(dom, datetime.now(UTC))
+    typer.echo(f"demo data: {created} orders placed, {existing} already there ({dom.settings.mode})")
+    dom.close()
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,61 @@
+"""A little demo data: a dozen orders from three channels, placed once however often it runs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from api.bootstrap import Container
+from domain.errors import Conflict
+from domain.orders.placement import Address, Customer, Line, PlaceOrder
+
+CUSTOMERS = [
+    (Customer("Ada Peeters", "ada@example.com", "+32 470 12 34 56"),
+     Address("Ada Peeters", "Meir 12", "2000", "Antwerpen", "BE", latitude=51.2188, longitude=4.4085)),
+    (Customer("Jan de Vries", "jan@example.nl"),
+     Address("Jan de Vries", "Damrak 1", "1012 LG", "Amsterdam", "NL", latitude=52.3765, longitude=4.8977)),
+    (Customer("Chloé Martin", "chloe@example.fr"),
+     Address("Chloé Martin", "5 Rue de Rivoli", "75001", "Paris", "FR", latitude=48.8556, longitude=2.3522)),
+]  # fmt: skip
+CATALOGUE = [("TEE-BLK-M", "19.90"), ("HOODIE-GRY-L", "59.00"), ("CAP-RED", "14.50"), ("SOCK-3PK", "9.99")]
+CHANNELS = ["webshop", "marketplace", "instagram"]
+
+
+def demo_orders(now: datetime, count: int = 12) -> list[PlaceOrder]:
+    orders = []
+    for n in range(count):
+        customer, address = CUSTOMERS[n % len(CUSTOMERS)]
+        picks = [CATALOGUE[(n + k) % len(CATALOGUE)] for k in range(1 + n % 3)]
+        lines = tuple(Line(str(i + 1), sku, 1 + (n + i) % 2, price) for i, (sku, price) in enumerate(picks))
+        subtotal = sum(Decimal(line.unit_price) * line.quantity for line in lines)
+        shipping = Decimal("4.95") if subtotal < 50 else Decimal("0.00")
+        orders.append(
+            PlaceOrder(
+                channel=CHANNELS[n % len(CHANNELS)],
+                channel_order_id=f"DEMO-{1000 + n}",
+                placed_at=now - timedelta(hours=count - n),
+                currency="EUR",
+                customer=customer,
+                shipping_address=address,
+                lines=lines,
+                shipping_price=str(shipping),
+                discount_total="0",
+                total=str(subtotal + shipping),
+                tags=("demo",),
+            )
+        )
+    return orders
+
+
+def load_demo(dom: Container, now: datetime) -> tuple[int, int]:
+    """Place the demo orders; returns (placed now, already there)."""
+    created = existing = 0
+    for command in demo_orders(now.replace(minute=0, second=0, microsecond=0)):
+        try:
+            placement = dom.orders.place_order(command, now)
+        except Conflict:  # placed by an earlier run, at another hour
+            existing += 1
+            continue
+        created, existing = created + placement.created, existing + (not placement.created)
+    dom.runtime.catch_up_all()
+    return created, existing

@@ -1,0 +1,39 @@
+"""The FastAPI application: command routes for channels, query routes for dashboards."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.bootstrap import Container, bootstrap
+from api.http import errors, routes_health, routes_orders
+from api.http.responses import OrjsonResponse
+
+
+def create_app(container: Container | None = None) -> FastAPI:
+    """Build the app around a container; without one, bootstrap from DOM_* settings at start."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = container is None
+        app.state.container = container or bootstrap()
+        app.state.container.runtime.catch_up_all()
+        yield
+        if owned:
+            app.state.container.close()
+
+    app = FastAPI(
+        title="dom",
+        description="Distributed Order Management: command API for channels, query API for dashboards.",
+        version="0.1.0",
+        default_response_class=OrjsonResponse,
+        lifespan=lifespan,
+    )
+    if container is not None:
+        app.state.container = container
+    errors.install(app)
+    app.include_router(routes_health.router)
+    app.include_router(routes_orders.router)
+    return app

@@ -1,0 +1,87 @@
+"""Order commands (channels) and order-status queries (dashboards)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+
+from api.http.dependencies import ContainerDep, NowDep
+from api.http.responses import OrjsonResponse
+from api.http.schemas import CancelIn, HoldIn, OrderQuery, PlaceOrderIn
+from domain.errors import NotFound
+from domain.orders.order import Order
+from projections.order_status import iso
+from projections.order_status_queries import OrderFilter, list_orders, order_detail
+
+router = APIRouter(tags=["orders"])
+
+
+@router.post("/orders", status_code=201, responses={200: {"description": "already placed"}})
+def place_order(body: PlaceOrderIn, dom: ContainerDep, now: NowDep) -> Response:
+    placement = dom.orders.place_order(body.to_command(), now)
+    dom.runtime.settle("orders", placement.notification_id)
+    return OrjsonResponse(
+        order_document(placement.order),
+        status_code=201 if placement.created else 200,
+        headers={"Location": f"/orders/{placement.order.id}"},
+    )
+
+
+@router.post("/orders/{order_id}/cancel")
+def cancel_order(order_id: UUID, body: CancelIn, dom: ContainerDep, now: NowDep) -> Response:
+    position = dom.orders.cancel_order(order_id, body.reason, now, body.line_ids)
+    return _settled(dom, order_id, position)
+
+
+@router.post("/orders/{order_id}/hold")
+def hold_order(order_id: UUID, body: HoldIn, dom: ContainerDep, now: NowDep) -> Response:
+    position = dom.orders.hold_order(order_id, body.reason, now)
+    return _settled(dom, order_id, position)
+
+
+@router.post("/orders/{order_id}/release")
+def release_order(order_id: UUID, dom: ContainerDep, now: NowDep) -> Response:
+    position = dom.orders.release_order(order_id, now)
+    return _settled(dom, order_id, position)
+
+
+@router.get("/orders")
+def get_orders(query: Annotated[OrderQuery, Query()], dom: ContainerDep) -> Response:
+    wanted = OrderFilter(**query.model_dump())
+    return OrjsonResponse(list_orders(dom.store, wanted))
+
+
+@router.get("/orders/{order_id}")
+def get_order(order_id: UUID, dom: ContainerDep) -> Response:
+    detail = order_detail(dom.store, str(order_id))
+    if detail is None:
+        raise NotFound(f"order {order_id} not found")
+    return OrjsonResponse(detail)
+
+
+def _settled(dom: ContainerDep, order_id: UUID, position: int | None) -> Response:
+    dom.runtime.settle("orders", position)
+    return OrjsonResponse(order_document(dom.orders.get_order(order_id)))
+
+
+def order_document(order: Order) -> dict[str, Any]:
+    """The command side's view of an order: what a channel gets back from a command."""
+    placed = order.placement
+    lines = [
+        dict(line, state=order.line_states[line["line_id"]].value)
+        | ({"cancel_reason": order.cancel_reasons[line["line_id"]]}
+           if line["line_id"] in order.cancel_reasons else {})  # fmt: skip
+        for line in placed["lines"]
+    ]
+    return dict(
+        placed,
+        order_id=str(order.id),
+        placed_at=iso(placed["placed_at"]),
+        received_at=iso(order.received_at),
+        lines=lines,
+        status=order.status.value,
+        holds=list(order.holds),
+        version=order.version,
+    )

@@ -1,0 +1,100 @@
+"""Request and query models of the HTTP API. Unknown fields are refused everywhere."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pycountry
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from domain.orders.order import OrderStatus
+from domain.orders.placement import Address, Customer, Line, PlaceOrder
+
+DecimalString = Annotated[str, Field(pattern=r"^-?\d{1,12}(\.\d{1,4})?$", examples=["19.90"])]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CustomerIn(Strict):
+    name: Text
+    email: Annotated[str, Field(min_length=3, max_length=254)]
+    phone: Annotated[str, Field(max_length=40)] | None = None
+
+
+class AddressIn(Strict):
+    name: Text
+    line1: Text
+    line2: Annotated[str, Field(max_length=200)] | None = None
+    postal_code: Annotated[str, Field(min_length=1, max_length=20)]
+    city: Text
+    region: Annotated[str, Field(max_length=100)] | None = None
+    country: Annotated[str, Field(min_length=2, max_length=2, examples=["BE"])]
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+    @field_validator("country")
+    @classmethod
+    def known_country(cls, value: str) -> str:
+        if pycountry.countries.get(alpha_2=value.upper()) is None:
+            raise ValueError("not an ISO 3166-1 alpha-2 country code")
+        return value.upper()
+
+
+class LineIn(Strict):
+    line_id: Annotated[str, Field(min_length=1, max_length=64)]
+    sku: Annotated[str, Field(min_length=1, max_length=64)]
+    quantity: Annotated[int, Field(strict=True, gt=0, le=100_000)]
+    unit_price: DecimalString
+
+
+class PlaceOrderIn(Strict):
+    channel: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$", examples=["webshop"])]
+    channel_order_id: Annotated[str, Field(min_length=1, max_length=128)]
+    placed_at: AwareDatetime
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])]
+    customer: CustomerIn
+    shipping_address: AddressIn
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
+    shipping_price: DecimalString = "0"
+    discount_total: DecimalString = "0"
+    total: DecimalString
+    service_level: Annotated[str, Field(max_length=40)] | None = None
+    tags: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=50)] = []
+
+    def to_command(self) -> PlaceOrder:
+        return PlaceOrder(
+            channel=self.channel,
+            channel_order_id=self.channel_order_id,
+            placed_at=self.placed_at,
+            currency=self.currency,
+            customer=Customer(**self.customer.model_dump()),
+            shipping_address=Address(**self.shipping_address.model_dump()),
+            lines=tuple(Line(**line.model_dump()) for line in self.lines),
+            shipping_price=self.shipping_price,
+            discount_total=self.discount_total,
+            total=self.total,
+            service_level=self.service_level,
+            tags=tuple(self.tags),
+        )
+
+
+class CancelIn(Strict):
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    line_ids: Annotated[list[str], Field(min_length=1, max_length=500)] | None = None
+
+
+class HoldIn(Strict):
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class OrderQuery(Strict):
+    status: OrderStatus | None = None
+    channel: str | None = None
+    placed_from: AwareDatetime | None = None
+    placed_to: AwareDatetime | None = None
+    q: Annotated[str, Field(min_length=1, max_length=254)] | None = None
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: str | None = None
