@@ -72,7 +72,8 @@ class GroupCommit:
         return request.result()
 
     def _take_batch(self) -> list[_Request]:
-        batch, count = [], 0
+        batch: list[_Request] = []
+        count = 0
         while self._queue and (not batch or count + len(self._queue[0].events) <= MAX_BATCH_EVENTS):
             request = self._queue.pop(0)
             batch.append(request)

@@ -79,7 +79,7 @@ class ReadStore:
                 name = str(settings.data_dir / "views.sqlite")
             self._lite = SQLiteDatastore(name, lock_timeout=10)
             self.tracking = SQLiteTrackingRecorder(self._lite)
-        self.tracking.create_table()  # type: ignore[attr-defined]
+        self.tracking.create_table()
         self.migrate()
 
     @contextmanager
@@ -118,8 +118,10 @@ class ReadStore:
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, name TEXT NOT NULL)"
             )
-            done = {row["version"] for row in sql.execute("SELECT version FROM schema_migrations")
-                    .fetchall()}
+            done = {
+                row["version"]
+                for row in sql.execute("SELECT version FROM schema_migrations").fetchall()
+            }
             for path in sorted(MIGRATIONS.glob("[0-9][0-9][0-9][0-9]_*.sql")):
                 version = int(path.name[:4])
                 if version in done:

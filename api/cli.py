@@ -85,7 +85,9 @@ def demo() -> None:
 
     dom = bootstrap()
     created, existing = load_demo(dom, datetime.now(UTC))
-    typer.echo(f"demo data: {created} orders placed, {existing} already there ({dom.settings.mode})")
+    typer.echo(
+        f"demo data: {created} orders placed, {existing} already there ({dom.settings.mode})"
+    )
     dom.close()
 
 

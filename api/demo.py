@@ -17,7 +17,12 @@ CUSTOMERS = [
     (Customer("Chloé Martin", "chloe@example.fr"),
      Address("Chloé Martin", "5 Rue de Rivoli", "75001", "Paris", "FR", latitude=48.8556, longitude=2.3522)),
 ]  # fmt: skip
-CATALOGUE = [("TEE-BLK-M", "19.90"), ("HOODIE-GRY-L", "59.00"), ("CAP-RED", "14.50"), ("SOCK-3PK", "9.99")]
+CATALOGUE = [
+    ("TEE-BLK-M", "19.90"),
+    ("HOODIE-GRY-L", "59.00"),
+    ("CAP-RED", "14.50"),
+    ("SOCK-3PK", "9.99"),
+]
 CHANNELS = ["webshop", "marketplace", "instagram"]
 
 
@@ -26,7 +31,9 @@ def demo_orders(now: datetime, count: int = 12) -> list[PlaceOrder]:
     for n in range(count):
         customer, address = CUSTOMERS[n % len(CUSTOMERS)]
         picks = [CATALOGUE[(n + k) % len(CATALOGUE)] for k in range(1 + n % 3)]
-        lines = tuple(Line(str(i + 1), sku, 1 + (n + i) % 2, price) for i, (sku, price) in enumerate(picks))
+        lines = tuple(
+            Line(str(i + 1), sku, 1 + (n + i) % 2, price) for i, (sku, price) in enumerate(picks)
+        )
         subtotal = sum(Decimal(line.unit_price) * line.quantity for line in lines)
         shipping = Decimal("4.95") if subtotal < 50 else Decimal("0.00")
         orders.append(

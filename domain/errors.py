@@ -20,11 +20,11 @@ class DomainError(Exception):
         self.detail = detail
 
 
-class NotFound(DomainError):  # noqa: N818 - domain vocabulary, not an "Error" suffix
+class NotFound(DomainError):
     code = "not_found"
 
 
-class InvalidTransition(DomainError):  # noqa: N818
+class InvalidTransition(DomainError):
     code = "invalid_transition"
 
     def __init__(self, aggregate_id: object, state: str, action: str) -> None:
@@ -33,7 +33,7 @@ class InvalidTransition(DomainError):  # noqa: N818
         self.action = action
 
 
-class Conflict(DomainError):  # noqa: N818
+class Conflict(DomainError):
     """The command contradicts something already recorded (e.g. same key, other content)."""
 
     code = "conflict"
@@ -45,7 +45,7 @@ class FieldProblem:
     message: str
 
 
-class InvalidCommand(DomainError):  # noqa: N818
+class InvalidCommand(DomainError):
     """The command's content breaks a business rule; names the fields at fault."""
 
     code = "validation_error"

@@ -32,9 +32,8 @@ def parse_amount(text: str, currency: str) -> Decimal:
         raise MoneyError(f"{text!r} is not a decimal number") from None
     if not amount.is_finite():
         raise MoneyError(f"{text!r} is not a finite amount")
-    exponent = amount.as_tuple().exponent
-    assert isinstance(exponent, int)
-    if -exponent > MINOR_UNITS[currency]:
+    minor_unit = Decimal(1).scaleb(-MINOR_UNITS[currency])
+    if amount != amount.quantize(minor_unit):
         raise MoneyError(f"{text!r} has more than {MINOR_UNITS[currency]} decimals for {currency}")
     return amount
 

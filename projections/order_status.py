@@ -41,7 +41,9 @@ class OrderStatusView:
         self.sql = sql
         self.rows: dict[str, dict[str, Any]] = {}
 
-    def record_placed(self, order_id: str, version: int, placed: dict[str, Any], at: datetime) -> None:
+    def record_placed(
+        self, order_id: str, version: int, placed: dict[str, Any], at: datetime
+    ) -> None:
         lines = [dict(line, state=LineState.OPEN.value) for line in placed["lines"]]
         detail = dict(placed, order_id=order_id, placed_at=iso(placed["placed_at"]), lines=lines,
                       received_at=iso(at), holds=[], history=[])  # fmt: skip
@@ -128,7 +130,7 @@ class OrderStatusView:
 class OrderStatusProjection:
     name = "order_status"
     upstream = "orders"
-    tables = ("order_status",)
+    tables: tuple[str, ...] = ("order_status",)
 
     def apply(self, sql: Sql, events: Sequence[Any]) -> None:
         view = OrderStatusView(sql)

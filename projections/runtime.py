@@ -26,7 +26,7 @@ BATCH_SIZE = 500
 class Projection(Protocol):
     name: str
     upstream: str
-    tables: Sequence[str]
+    tables: tuple[str, ...]
 
     def apply(self, sql: Sql, events: Sequence[Any]) -> None: ...
 

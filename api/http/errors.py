@@ -15,7 +15,9 @@ from projections.order_status_queries import BadCursor
 STATUS = {NotFound: 404, Conflict: 409, InvalidTransition: 409, InvalidCommand: 422}
 
 
-def error_body(code: str, detail: str, fields: list[dict[str, str]] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str, detail: str, fields: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {"error": code, "detail": detail}
     if fields:
         body["fields"] = fields

@@ -71,8 +71,11 @@ def order_document(order: Order) -> dict[str, Any]:
     placed = order.placement
     lines = [
         dict(line, state=order.line_states[line["line_id"]].value)
-        | ({"cancel_reason": order.cancel_reasons[line["line_id"]]}
-           if line["line_id"] in order.cancel_reasons else {})  # fmt: skip
+        | (
+            {"cancel_reason": order.cancel_reasons[line["line_id"]]}
+            if line["line_id"] in order.cancel_reasons
+            else {}
+        )
         for line in placed["lines"]
     ]
     return dict(

@@ -62,7 +62,9 @@ class PlaceOrderIn(Strict):
     discount_total: DecimalString = "0"
     total: DecimalString
     service_level: Annotated[str, Field(max_length=40)] | None = None
-    tags: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=50)] = []
+    tags: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=50)
+    ] = []
 
     def to_command(self) -> PlaceOrder:
         return PlaceOrder(

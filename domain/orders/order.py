@@ -29,7 +29,12 @@ class LineState(StrEnum):
 
 
 # Lines only move forward through these ranks; cancelled stands outside them.
-LINE_RANK = {LineState.OPEN: 0, LineState.ALLOCATED: 1, LineState.SHIPPED: 2, LineState.DELIVERED: 3}
+LINE_RANK = {
+    LineState.OPEN: 0,
+    LineState.ALLOCATED: 1,
+    LineState.SHIPPED: 2,
+    LineState.DELIVERED: 3,
+}
 DISPATCHED = {LineState.SHIPPED, LineState.DELIVERED}
 
 
@@ -73,6 +78,22 @@ class Order(Aggregate):
         placed: dict[str, Any]
         at: datetime
 
+    class Held(Aggregate.Event):
+        reason: str
+        at: datetime
+
+    class Released(Aggregate.Event):
+        at: datetime
+
+    class Cancelled(Aggregate.Event):
+        line_ids: list[str]
+        reason: str
+        at: datetime
+
+    class LinesProgressed(Aggregate.Event):
+        states: dict[str, str]
+        at: datetime
+
     @staticmethod
     def create_id(channel: str, channel_order_id: str) -> UUID:
         return order_id_for(channel, channel_order_id)
@@ -114,12 +135,12 @@ class Order(Aggregate):
             raise InvalidTransition(self.id, self.status, "release")
         self._released(at=now)
 
-    @event("Held")
+    @event(Held)
     def _held(self, reason: str, at: datetime) -> None:
         self.holds.append(reason)
         self.status = roll_up(self.line_states, self.holds)
 
-    @event("Released")
+    @event(Released)
     def _released(self, at: datetime) -> None:
         self.holds = []
         self.status = roll_up(self.line_states, self.holds)
@@ -150,7 +171,7 @@ class Order(Aggregate):
         if dispatched:
             raise InvalidTransition(self.id, f"shipped on {', '.join(dispatched)}", "cancel")
 
-    @event("Cancelled")
+    @event(Cancelled)
     def _cancelled(self, line_ids: list[str], reason: str, at: datetime) -> None:
         for line_id in line_ids:
             self.line_states[line_id] = LineState.CANCELLED
@@ -178,7 +199,7 @@ class Order(Aggregate):
         self._lines_progressed(states={k: v.value for k, v in changes.items()}, at=now)
         return True
 
-    @event("LinesProgressed")
+    @event(LinesProgressed)
     def _lines_progressed(self, states: dict[str, str], at: datetime) -> None:
         for line_id, state in states.items():
             self.line_states[line_id] = LineState(state)

@@ -88,7 +88,9 @@ def normalise_placement(command: PlaceOrder, now: datetime) -> dict[str, Any]:
     assert shipping is not None and discount is not None and total is not None
     expected = _expected_total(lines, shipping, discount, currency)
     if total != expected:
-        problems.add("total", f"{command.total} does not equal lines + shipping - discount = {expected}")
+        problems.add(
+            "total", f"{command.total} does not equal lines + shipping - discount = {expected}"
+        )
     problems.raise_if_any()
     return {
         "channel": command.channel,
