@@ -46,6 +46,7 @@ def serve(
 def work(
     name: Annotated[str, typer.Argument(help="the projection or policy to drive")],
     idle: Annotated[float, typer.Option(help="seconds between polls when idle")] = 0.2,
+    batch: Annotated[int, typer.Option(min=1, help="events per transaction")] = 500,
 ) -> None:
     """Drive one projection or policy in this process until stopped (SIGTERM or Ctrl-C)."""
     dom = bootstrap()
@@ -64,7 +65,7 @@ def work(
     signal.signal(signal.SIGINT, stop)
     typer.echo(f"working {follower.name} from position {follower.position()}")
     while not stopping:
-        if follower.catch_up() == 0:
+        if follower.catch_up(batch) == 0:
             time.sleep(idle)
     dom.close()
 

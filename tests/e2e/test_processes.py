@@ -1,0 +1,106 @@
+"""The real processes: `dom serve` under uvicorn on both stores, and the CLI commands."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.builders import an_order_payload
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def dom_env(tmp_path: Path, url: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOM_")}
+    env["DOM_DATA_DIR"] = str(tmp_path / "var")
+    if url:
+        env["DOM_DATABASE_URL"] = url
+    return env
+
+
+def run_dom(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgres", "postgres+workers"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A real API process; with "+workers" the projection runs in its own `dom work` process."""
+    url = request.getfixturevalue("clean_postgres") if request.param != "sqlite" else None
+    env = dom_env(tmp_path, url)
+    port = free_port()
+    env["DOM_PORT"] = str(port)
+    processes = []
+    if request.param.endswith("+workers"):
+        env["DOM_FOLLOWERS"] = "workers"
+        worker = [sys.executable, "-m", "api", "work", "order-status", "--idle", "0.01"]
+        processes.append(subprocess.Popen(worker, cwd=ROOT, env=env))
+    process = subprocess.Popen([sys.executable, "-m", "api", "serve"], cwd=ROOT, env=env)
+    processes.append(process)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/ready").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "dom serve did not become ready"
+            time.sleep(0.1)
+        yield base
+    finally:
+        for each in processes:
+            each.terminate()
+            each.wait(10)
+
+
+def test_a_real_server_takes_orders_once_and_shows_them_at_once(server: str):
+    payload = an_order_payload(channel="webshop")
+    with httpx.Client(base_url=server) as client:
+        created = client.post("/orders", json=payload)
+        assert created.status_code == 201
+        order_id = created.json()["order_id"]
+        assert client.get(f"/orders/{order_id}").status_code == 200
+        assert [i["order_id"] for i in client.get("/orders?channel=webshop").json()["items"]] == [
+            order_id
+        ]
+        again = client.post("/orders", json=payload)
+        assert again.status_code == 200 and again.json() == created.json()
+        payload["lines"][0]["quantity"] = 0
+        assert client.post("/orders", json=payload).status_code == 422
+
+
+def test_demo_is_idempotent_and_rebuild_replays_it(tmp_path: Path):
+    env = dom_env(tmp_path, None)
+    first = run_dom("demo", env=env)
+    assert first.returncode == 0 and "12 orders placed" in first.stdout
+    second = run_dom("demo", env=env)
+    assert "0 orders placed, 12 already there" in second.stdout
+    rebuilt = run_dom("projections", "rebuild", env=env)
+    assert rebuilt.returncode == 0 and "order_status: replayed 24 events" in rebuilt.stdout
+
+
+def test_work_refuses_an_unknown_name(tmp_path: Path):
+    answer = run_dom("work", "nothing", env=dom_env(tmp_path, None))
+    assert answer.returncode == 2 and "unknown follower" in answer.stderr
