@@ -47,9 +47,10 @@ class OrderStatusView:
         lines = [dict(line, state=LineState.OPEN.value) for line in placed["lines"]]
         detail = dict(placed, order_id=order_id, placed_at=iso(placed["placed_at"]), lines=lines,
                       received_at=iso(at), holds=[], history=[])  # fmt: skip
-        if order_id in self.rows or self._load(order_id) is not None:
+        if order_id in self.rows:
             raise ProjectionGap(f"order {order_id} placed twice")
-        self.rows[order_id] = {"detail": detail, "version": 0, "applied_events": 0}
+        # A row already stored for this order makes the INSERT in flush() fail loudly.
+        self.rows[order_id] = {"detail": detail, "version": 0, "applied_events": 0, "new": True}
         self._advance(order_id, version, "placed", at)
 
     def record_held(self, order_id: str, version: int, reason: str, at: datetime) -> None:
@@ -77,13 +78,19 @@ class OrderStatusView:
         self._advance(order_id, version, "lines_progressed", at, states=states)
 
     def flush(self) -> None:
-        placeholders = ", ".join("?" for _ in COLUMNS)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "order_id")
-        self.sql.executemany(
-            f"INSERT INTO order_status ({', '.join(COLUMNS)}) VALUES ({placeholders}) "
-            f"ON CONFLICT (order_id) DO UPDATE SET {updates}",
-            [self._values(order_id, row) for order_id, row in self.rows.items()],
-        )
+        new = [self._values(oid, row) for oid, row in self.rows.items() if row.get("new")]
+        old = [self._values(oid, row) for oid, row in self.rows.items() if not row.get("new")]
+        if new:
+            placeholders = ", ".join("?" for _ in COLUMNS)
+            self.sql.executemany(
+                f"INSERT INTO order_status ({', '.join(COLUMNS)}) VALUES ({placeholders})", new
+            )
+        if old:
+            assignments = ", ".join(f"{column} = ?" for column in COLUMNS[1:])
+            self.sql.executemany(
+                f"UPDATE order_status SET {assignments} WHERE order_id = ?",
+                [(*values[1:], values[0]) for values in old],
+            )
         self.rows.clear()
 
     def _advance(self, order_id: str, version: int, kind: str, at: datetime, **facts: Any) -> None:

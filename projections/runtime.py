@@ -40,6 +40,7 @@ class Follower:
         self.store = store
         self.key = f"{projection.name}<-{projection.upstream}"
         self._lock = threading.Lock()
+        self._known = 0  # a lower bound of the stored position: what this process last saw
         self._ensure_tracking_row()
 
     @property
@@ -47,26 +48,36 @@ class Follower:
         return self.projection.name
 
     def position(self) -> int:
-        return self.store.position(self.key)
+        self._known = max(self._known, self.store.position(self.key))
+        return self._known
 
-    def catch_up(self, batch_size: int = BATCH_SIZE) -> int:
-        """Apply everything recorded upstream so far; returns how many events were applied."""
+    def catch_up(self, batch_size: int = BATCH_SIZE, target: int | None = None) -> int:
+        """Apply what is recorded upstream (up to `target` at least); returns events applied.
+
+        Stops after a batch that was not full: whatever was recorded after it
+        is left to the next call, so an idle follower costs one read.
+        """
+        if target is None and (self.source.recorder.max_notification_id() or 0) <= self.position():
+            return 0  # idle: no write, no lock
         applied = 0
         with self._lock:
-            while True:
+            while target is None or self._known < target:
                 try:
                     count = self._apply_next_batch(batch_size)
                 except (IntegrityError, OperationalError):
                     time.sleep(0.01)  # another process moved the position; read it again
                     continue
-                if count == 0:
-                    return applied
                 applied += count
+                if count < batch_size and (target is None or count == 0):
+                    break
+        return applied
 
     def ensure(self, notification_id: int | None) -> None:
         """Return once the projection has applied the given upstream position."""
-        if notification_id is not None and self.position() < notification_id:
-            self.catch_up()
+        if notification_id is None or self._known >= notification_id:
+            return
+        if self.position() < notification_id:
+            self.catch_up(target=notification_id)
 
     def wait_for(self, notification_id: int | None, timeout: float) -> bool:
         """Wait (without driving) until another process has applied the position."""
@@ -87,6 +98,7 @@ class Follower:
                 f"UPDATE {self._table} SET notification_id = 0 WHERE application_name = ?",
                 (self.key,),
             )
+            self._known = 0
         return self.catch_up()
 
     def _apply_next_batch(self, batch_size: int) -> int:
@@ -96,11 +108,13 @@ class Follower:
                 start=position, limit=batch_size, inclusive_of_start=False
             )
             if not notifications:
+                self._known = max(self._known, position)
                 return 0
             events = [self.source.mapper.to_domain_event(n) for n in notifications]
             self.projection.apply(sql, events)
             self.store.record_position(sql, Tracking(self.key, notifications[-1].id))
-            return len(events)
+        self._known = notifications[-1].id
+        return len(events)
 
     @property
     def _table(self) -> str:

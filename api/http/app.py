@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from api.bootstrap import Container, bootstrap
 from api.http import errors, routes_health, routes_orders
+from api.http.intake import IntakeBatcher
 from api.http.responses import OrjsonResponse
 
 
@@ -19,8 +20,10 @@ def create_app(container: Container | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = container is None
         app.state.container = container or bootstrap()
+        app.state.intake = IntakeBatcher(app.state.container)
         app.state.container.runtime.catch_up_all()
         yield
+        app.state.intake.close()
         if owned:
             app.state.container.close()
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
-from api.http.dependencies import ContainerDep, NowDep
+from api.http.dependencies import ContainerDep, IntakeDep, NowDep
 from api.http.responses import OrjsonResponse
 from api.http.schemas import CancelIn, HoldIn, OrderQuery, PlaceOrderIn
 from domain.errors import NotFound
@@ -19,9 +19,8 @@ router = APIRouter(tags=["orders"])
 
 
 @router.post("/orders", status_code=201, responses={200: {"description": "already placed"}})
-def place_order(body: PlaceOrderIn, dom: ContainerDep, now: NowDep) -> Response:
-    placement = dom.orders.place_order(body.to_command(), now)
-    dom.runtime.settle("orders", placement.notification_id)
+async def place_order(body: PlaceOrderIn, intake: IntakeDep, now: NowDep) -> Response:
+    placement = await intake.place(body.to_command(), now)
     return OrjsonResponse(
         order_document(placement.order),
         status_code=201 if placement.created else 200,
