@@ -8,7 +8,9 @@ from typing import Any
 from adapters.persistence import event_store_env
 from adapters.readstore import ReadStore
 from adapters.settings import Settings
+from domain.fulfilment.application import Fulfilment
 from domain.orders.application import Orders
+from projections.availability import AvailabilityProjection
 from projections.order_status import OrderStatusProjection
 from projections.runtime import Follower, Runtime
 
@@ -17,11 +19,13 @@ from projections.runtime import Follower, Runtime
 class Container:
     settings: Settings
     orders: Orders
+    fulfilment: Fulfilment
     store: ReadStore
     runtime: Runtime
 
     def close(self) -> None:
         self.orders.close()
+        self.fulfilment.close()
         self.store.close()
 
 
@@ -29,11 +33,15 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
     """Build the applications, read store and followers for the configured mode."""
     settings = (settings or Settings()).model_copy(update=overrides)
     orders = Orders(env=event_store_env(settings, Orders.name))
+    fulfilment = Fulfilment(env=event_store_env(settings, Fulfilment.name))
     store = ReadStore(settings)
-    followers = [Follower(OrderStatusProjection(), orders, store)]
+    followers = [
+        Follower(OrderStatusProjection(), orders, store),
+        Follower(AvailabilityProjection(), fulfilment, store),
+    ]
     runtime = Runtime(
         followers,
         inline=settings.followers == "inline",
         timeout=settings.read_your_writes_timeout,
     )
-    return Container(settings, orders, store, runtime)
+    return Container(settings, orders, fulfilment, store, runtime)

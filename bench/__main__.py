@@ -32,12 +32,22 @@ def bench_store(store: str) -> None:
     else:
         url = postgres_url()
         settings_for = lambda tag: Settings(database_url=url)  # noqa: E731
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DOM_")} | {"DOM_DATABASE_URL": url}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DOM_")} | {
+            "DOM_DATABASE_URL": url
+        }
         bare_location = url
     bare = bare_saves_per_second(store, bare_location, COUNT)  # type: ignore[arg-type]
     row("bare baseline: 1 minimal aggregate / transaction", bare)
-    row("in process, 1 thread, read model settled", orders_per_second(settings_for("in1"), COUNT), bare)
-    row("in process, 8 threads (group commit)", orders_per_second(settings_for("in8"), COUNT, threads=8), bare)
+    row(
+        "in process, 1 thread, read model settled",
+        orders_per_second(settings_for("in1"), COUNT),
+        bare,
+    )
+    row(
+        "in process, 8 threads (group commit)",
+        orders_per_second(settings_for("in8"), COUNT, threads=8),
+        bare,
+    )
     # Embedded mode is one process by design; PostgreSQL mode scales with stateless replicas.
     for workers in (1,) if store == "sqlite" else (1, 2):
         peak, half, memory = http_intake(env, COUNT, CONNECTIONS, workers)
@@ -47,7 +57,9 @@ def bench_store(store: str) -> None:
         print(f"    target {TARGETS[store]} x bare: {verdict}; errors {peak.errors}", flush=True)
         row("latency p50 / p99 at peak", peak.percentile(50), unit="ms")
         row("", peak.percentile(99), unit="ms")
-        row(f"latency p50 at half the peak rate ({half.rate:.0f}/s)", half.percentile(50), unit="ms")
+        row(
+            f"latency p50 at half the peak rate ({half.rate:.0f}/s)", half.percentile(50), unit="ms"
+        )
         row("latency p99 at half the peak rate (target < 50 ms)", half.percentile(99), unit="ms")
         row("peak memory per API process (target < 200 MB)", memory, unit="MB")
 

@@ -24,7 +24,10 @@ class BareBaseline(Application[object]):
 
 def bare_env(store: str, location: str | Path) -> dict[str, str]:
     if store == "sqlite":
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(Path(location) / "bare.sqlite")}
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(Path(location) / "bare.sqlite"),
+        }
     env = postgres_env(Settings(database_url=str(location)))
     return {"PERSISTENCE_MODULE": "eventsourcing.postgres", **env}
 

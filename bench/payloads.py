@@ -15,7 +15,9 @@ def order_command(channel_order_id: str, now: datetime) -> PlaceOrder:
         placed_at=now - timedelta(seconds=1),
         currency="EUR",
         customer=Customer("Bench Customer", "bench@example.com"),
-        shipping_address=Address("Bench Customer", "Meir 1", "2000", "Antwerpen", "BE", latitude=51.2, longitude=4.4),
+        shipping_address=Address(
+            "Bench Customer", "Meir 1", "2000", "Antwerpen", "BE", latitude=51.2, longitude=4.4
+        ),
         lines=(Line("1", "TEE-BLK-M", 2, "19.90"), Line("2", "CAP-RED", 1, "14.50")),
         shipping_price="4.95",
         discount_total="0",
@@ -31,9 +33,14 @@ def order_body(channel_order_id: str) -> bytes:
         "currency": "EUR",
         "customer": {"name": "Bench Customer", "email": "bench@example.com"},
         "shipping_address": {
-            "name": "Bench Customer", "line1": "Meir 1", "postal_code": "2000", "city": "Antwerpen",
-            "country": "BE", "latitude": 51.2, "longitude": 4.4,
-        },  # fmt: skip
+            "name": "Bench Customer",
+            "line1": "Meir 1",
+            "postal_code": "2000",
+            "city": "Antwerpen",
+            "country": "BE",
+            "latitude": 51.2,
+            "longitude": 4.4,
+        },
         "lines": [
             {"line_id": "1", "sku": "TEE-BLK-M", "quantity": 2, "unit_price": "19.90"},
             {"line_id": "2", "sku": "CAP-RED", "quantity": 1, "unit_price": "14.50"},

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import psycopg
 
-ADMIN_URL = os.environ.get("DOM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = os.environ.get(
+    "DOM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 BENCH_DB = "dom_bench"
 
 

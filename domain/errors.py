@@ -67,3 +67,7 @@ class Problems:
     def raise_if_any(self) -> None:
         if self.items:
             raise InvalidCommand(self.items)
+
+
+class InsufficientStock(DomainError):
+    code = "insufficient_stock"

@@ -30,6 +30,7 @@ class IntakeBatcher:
         self._draining = False
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake")
         self.batches = 0
+        self._task: asyncio.Task[None] | None = None
 
     async def place(self, command: PlaceOrder, now: datetime) -> Placement:
         loop = asyncio.get_running_loop()
@@ -37,7 +38,7 @@ class IntakeBatcher:
         self._queue.append((command, now, future))
         if not self._draining:
             self._draining = True
-            loop.create_task(self._drain())
+            self._task = loop.create_task(self._drain())  # kept: the loop holds tasks weakly
         return await future
 
     async def _drain(self) -> None:

@@ -12,6 +12,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.errors import Conflict, DomainError, NotFound
 from domain.orders.order import LineState, Order, order_id_for
 from domain.orders.placement import PlaceOrder
+from domain.recordings import last_notification_id
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Orders(Application[UUID]):
         except IntegrityError:
             # Another request placed it between our read and our write.
             return self._replay(self.get_order(order.id), command, now)
-        return Placement(order, created=True, notification_id=_last_id(recordings))
+        return Placement(order, created=True, notification_id=last_notification_id(recordings))
 
     def place_orders(
         self, commands: list[PlaceOrder], now: datetime
@@ -57,7 +58,7 @@ class Orders(Application[UUID]):
         if not new:
             return outcomes
         try:
-            last_id = _last_id(self.save(*new.values()))
+            last_id = last_notification_id(self.save(*new.values()))
         except IntegrityError:
             return [self._place_alone(command, now) for command in commands]
         return [
@@ -76,24 +77,24 @@ class Orders(Application[UUID]):
     ) -> int | None:
         order = self.get_order(order_id)
         order.cancel(reason, now, line_ids)
-        return _last_id(self.save(order))
+        return last_notification_id(self.save(order))
 
     def hold_order(self, order_id: UUID, reason: str, now: datetime) -> int | None:
         order = self.get_order(order_id)
         order.hold(reason, now)
-        return _last_id(self.save(order))
+        return last_notification_id(self.save(order))
 
     def release_order(self, order_id: UUID, now: datetime) -> int | None:
         order = self.get_order(order_id)
         order.release(now)
-        return _last_id(self.save(order))
+        return last_notification_id(self.save(order))
 
     def progress_lines(
         self, order_id: UUID, states: dict[str, LineState], now: datetime
     ) -> int | None:
         order = self.get_order(order_id)
         order.progress_lines(states, now)
-        return _last_id(self.save(order))
+        return last_notification_id(self.save(order))
 
     def _prepare(self, command: PlaceOrder, now: datetime, new: dict[UUID, Order]) -> Placement:
         order_id = order_id_for(command.channel, command.channel_order_id)
@@ -123,7 +124,3 @@ class Orders(Application[UUID]):
         except AggregateNotFoundError:
             return None
         return order
-
-
-def _last_id(recordings: list) -> int | None:  # type: ignore[type-arg]
-    return recordings[-1].notification.id if recordings else None

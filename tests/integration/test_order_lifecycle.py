@@ -164,5 +164,5 @@ def test_rebuild_from_zero_gives_the_same_read_model(dom: Container):
     dom.runtime.settle("orders", dom.orders.cancel_order(ids[0], "x", NOW, ["2"]))
     dom.runtime.settle("orders", dom.orders.hold_order(ids[1], "review", NOW))
     before = dom.store.query("SELECT * FROM order_status ORDER BY order_id")
-    assert dom.runtime.rebuild_all() == {"order_status": event_count(dom)}
+    assert dom.runtime.rebuild_all()["order_status"] == event_count(dom)
     assert dom.store.query("SELECT * FROM order_status ORDER BY order_id") == before

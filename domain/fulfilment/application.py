@@ -1,0 +1,194 @@
+"""The fulfilment context: locations, stock levels and reservations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from domain.errors import FieldProblem, InvalidCommand, NotFound
+from domain.fulfilment.location import Location, LocationProfile, check_profile, location_id_for
+from domain.fulfilment.stock_item import StockItem, stock_item_id_for
+from domain.recordings import last_notification_id
+
+T = TypeVar("T")
+CONFLICT_RETRIES = 50
+
+
+class Movement(StrEnum):
+    RECEIVED = "received"
+    ADJUSTED = "adjusted"
+    DAMAGED = "damaged"
+
+
+@dataclass(frozen=True)
+class StockCount:
+    location: str
+    sku: str
+    quantity: int
+    counted_at: datetime
+    safety_stock: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    changed: bool
+    notification_id: int | None
+
+
+@dataclass(frozen=True)
+class CountReport:
+    applied: int
+    unchanged: int
+    notification_id: int | None
+
+
+class Fulfilment(Application[UUID]):
+    name = "fulfilment"
+
+    # --- locations --------------------------------------------------------------
+
+    def define_location(
+        self, profile: LocationProfile, now: datetime, time_zones: frozenset[str] | None = None
+    ) -> tuple[bool, Outcome]:
+        """Register or update a location; returns (created, outcome). Unchanged: nothing recorded."""
+        check_profile(profile, time_zones)
+
+        def attempt() -> tuple[bool, Outcome]:
+            location = self._find(Location, location_id_for(profile.code))
+            if location is None:
+                location = Location.register(profile, now)
+                return True, Outcome(True, last_notification_id(self.save(location)))
+            if not location.redefine(profile, now):
+                return False, Outcome(False, None)
+            return False, Outcome(True, last_notification_id(self.save(location)))
+
+        return _retrying(attempt)
+
+    def get_location(self, code: str) -> Location:
+        location = self._find(Location, location_id_for(code))
+        if location is None:
+            raise NotFound(f"location {code} not found")
+        return location
+
+    # --- stock levels -----------------------------------------------------------
+
+    def count_stock(self, counts: list[StockCount]) -> CountReport:
+        """Apply absolute counts in one transaction; all are checked before any is applied."""
+        self._check_locations(count.location for count in counts)
+
+        def attempt() -> CountReport:
+            items: dict[UUID, StockItem] = {}
+            applied = 0
+            for count in counts:
+                item = items.get(stock_item_id_for(count.location, count.sku)) or self._item(
+                    count.location, count.sku
+                )
+                items[item.id] = item
+                changed = item.count(count.quantity, count.counted_at)
+                if count.safety_stock is not None:
+                    changed = item.set_safety_stock(count.safety_stock) or changed
+                applied += changed
+            pending = [item for item in items.values() if item.pending_events]
+            position = last_notification_id(self.save(*pending)) if pending else None
+            return CountReport(applied, len(counts) - applied, position)
+
+        return _retrying(attempt)
+
+    def move_stock(
+        self,
+        location: str,
+        sku: str,
+        movement: Movement,
+        quantity: int,
+        reason: str,
+        reference: str,
+        now: datetime,
+    ) -> Outcome:
+        """Receive, adjust (signed) or write off damaged units; retries by reference change nothing."""
+        self._check_locations([location])
+
+        def attempt() -> Outcome:
+            item = self._item(location, sku)
+            if movement is Movement.RECEIVED:
+                changed = item.receive(quantity, reference, now)
+            elif movement is Movement.ADJUSTED:
+                changed = item.adjust(quantity, reason, reference, now)
+            else:
+                changed = item.record_damage(quantity, reason, reference, now)
+            return Outcome(changed, last_notification_id(self.save(item)) if changed else None)
+
+        return _retrying(attempt)
+
+    def stock_item(self, location: str, sku: str) -> StockItem:
+        item = self._find(StockItem, stock_item_id_for(location, sku))
+        if item is None:
+            raise NotFound(f"no stock of {sku} at {location}")
+        return item
+
+    # --- reservations -------------------------------------------------------------
+
+    def reserve(self, location: str, sku: str, order_id: str, lines: dict[str, int]) -> Outcome:
+        """Reserve all the lines or none; refused (InsufficientStock) below zero available."""
+
+        def attempt() -> Outcome:
+            item = self._item(location, sku)
+            changed = item.reserve(order_id, lines)
+            return Outcome(changed, last_notification_id(self.save(item)) if changed else None)
+
+        return _retrying(attempt)
+
+    def release(
+        self, location: str, sku: str, order_id: str, line_ids: list[str] | None
+    ) -> Outcome:
+        def attempt() -> Outcome:
+            item = self.stock_item(location, sku)
+            changed = item.release(order_id, line_ids)
+            return Outcome(changed, last_notification_id(self.save(item)) if changed else None)
+
+        return _retrying(attempt)
+
+    def dispatch(
+        self, location: str, sku: str, order_id: str, line_ids: list[str] | None, now: datetime
+    ) -> Outcome:
+        def attempt() -> Outcome:
+            item = self.stock_item(location, sku)
+            changed = item.dispatch(order_id, line_ids, now)
+            return Outcome(changed, last_notification_id(self.save(item)) if changed else None)
+
+        return _retrying(attempt)
+
+    # --- helpers ------------------------------------------------------------------
+
+    def _item(self, location: str, sku: str) -> StockItem:
+        item = self._find(StockItem, stock_item_id_for(location, sku))
+        return item if item is not None else StockItem(location_code=location.upper(), sku=sku)
+
+    def _check_locations(self, codes: Iterable[str]) -> None:
+        unknown = sorted(c for c in set(codes) if self._find(Location, location_id_for(c)) is None)
+        if unknown:
+            problems = [FieldProblem("location", f"unknown location {code!r}") for code in unknown]
+            raise InvalidCommand(problems)
+
+    def _find(self, kind: type[T], aggregate_id: UUID) -> T | None:
+        try:
+            found: T = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return found
+
+
+def _retrying(attempt: Callable[[], T]) -> T:
+    """Optimistic concurrency: on a version conflict read again and decide again."""
+    for _ in range(CONFLICT_RETRIES - 1):
+        try:
+            return attempt()
+        except IntegrityError:
+            continue
+    return attempt()

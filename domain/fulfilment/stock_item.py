@@ -1,0 +1,270 @@
+"""The StockItem aggregate: one SKU at one location, never reserved below zero.
+
+On hand changes by counts (absolute, with the time of the count) and by
+deltas (received, adjusted, damaged, dispatched). A count says what was on
+the shelf at `counted_at`; deltas recorded after that moment are applied on
+top of it, so a late-arriving count neither forgets a receipt nor brings
+back a unit already dispatched. A count older than the last applied one is
+ignored. Reservations are keyed by order and line: never dropped by a
+count, released on cancel, consumed on dispatch.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import Conflict, FieldProblem, InsufficientStock, InvalidCommand, Problems
+
+STOCK_NAMESPACE = UUID("a3e4a0b2-7d0f-4c8e-9b0e-2c6f1e8d4a55")
+# How far back movements are kept to place a late count in time; older counts are refused.
+MOVEMENT_WINDOW = timedelta(days=2)
+
+
+def stock_item_id_for(location_code: str, sku: str) -> UUID:
+    return uuid5(STOCK_NAMESPACE, f"{location_code.upper()}\x1f{sku}")
+
+
+def reservation_key(order_id: str, line_id: str) -> str:
+    return f"{order_id}/{line_id}"
+
+
+class StockItem(Aggregate):
+    class Created(Aggregate.Created):
+        location_code: str
+        sku: str
+
+    @staticmethod
+    def create_id(location_code: str, sku: str) -> UUID:
+        return stock_item_id_for(location_code, sku)
+
+    @event(Created)
+    def __init__(self, location_code: str, sku: str) -> None:
+        self.location_code = location_code
+        self.sku = sku
+        self.on_hand = 0
+        self.safety_stock = 0
+        self.reservations: dict[str, int] = {}
+        self.last_count_at: datetime | None = None
+        # Deltas since the last applied count, so that a count can be placed in time.
+        self.recent_deltas: list[tuple[datetime, int]] = []
+        self.horizon: datetime | None = None  # movements before this are forgotten
+        self.recent_movements: set[str] = set()  # ids of movements applied, for retries
+        self.movement_times: list[tuple[datetime, str]] = []
+
+    @property
+    def reserved(self) -> int:
+        return sum(self.reservations.values())
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved - self.safety_stock
+
+    # --- on hand ----------------------------------------------------------------
+
+    def count(self, quantity: int, counted_at: datetime) -> bool:
+        """Apply an absolute count; False when it is not newer than the last one applied."""
+        _check_quantity("quantity", quantity, allow_zero=True)
+        if self.last_count_at is not None and counted_at <= self.last_count_at:
+            return False
+        if self.horizon is not None and counted_at < self.horizon:
+            raise InvalidCommand(
+                [_problem("counted_at", "older than the movements kept to place it")]
+            )
+        later = sum(delta for at, delta in self.recent_deltas if at > counted_at)
+        on_hand = max(0, quantity + later)
+        if on_hand == self.on_hand and self.last_count_at is not None:
+            self._count_confirmed(counted_at=counted_at)
+            return True
+        self._counted(quantity=quantity, counted_at=counted_at, levels=self._after(on_hand=on_hand))
+        return True
+
+    def receive(self, quantity: int, reference: str, now: datetime) -> bool:
+        """Add received units; a retry with the same reference changes nothing."""
+        _check_quantity("quantity", quantity)
+        if reference in self.recent_movements:
+            return False
+        self._received(quantity=quantity, reference=reference, at=now, levels=self._after(quantity))
+        return True
+
+    def adjust(self, delta: int, reason: str, reference: str, now: datetime) -> bool:
+        if reference in self.recent_movements:
+            return False
+        if delta == 0:
+            raise InvalidCommand([_problem("delta", "must not be 0")])
+        if self.on_hand + delta < 0:
+            raise InvalidCommand(
+                [_problem("delta", f"would take on hand below 0 ({self.on_hand})")]
+            )
+        self._adjusted(
+            delta=delta, reason=reason, reference=reference, at=now, levels=self._after(delta)
+        )
+        return True
+
+    def record_damage(self, quantity: int, reason: str, reference: str, now: datetime) -> bool:
+        _check_quantity("quantity", quantity)
+        if reference in self.recent_movements:
+            return False
+        if quantity > self.on_hand:
+            raise InvalidCommand([_problem("quantity", f"more than on hand ({self.on_hand})")])
+        self._damaged(
+            quantity=quantity,
+            reason=reason,
+            reference=reference,
+            at=now,
+            levels=self._after(-quantity),
+        )
+        return True
+
+    def set_safety_stock(self, quantity: int) -> bool:
+        _check_quantity("safety_stock", quantity, allow_zero=True)
+        if quantity == self.safety_stock:
+            return False
+        self._safety_stock_set(quantity=quantity, levels=self._after(safety_stock=quantity))
+        return True
+
+    # --- reservations -----------------------------------------------------------
+
+    def reserve(self, order_id: str, lines: dict[str, int]) -> bool:
+        """Reserve every line or none; the lines' quantities are summed before the check.
+
+        A line already reserved with the same quantity is a retry and changes
+        nothing; with another quantity it is a conflict.
+        """
+        new: dict[str, int] = {}
+        for line_id, quantity in lines.items():
+            _check_quantity(f"lines.{line_id}", quantity)
+            key = reservation_key(order_id, line_id)
+            held = self.reservations.get(key)
+            if held is None:
+                new[key] = quantity
+            elif held != quantity:
+                raise Conflict(f"{key} is reserved for {held}, not {quantity}")
+        if not new:
+            return False
+        wanted = sum(new.values())
+        if wanted > self.available:
+            raise InsufficientStock(
+                f"{self.sku} at {self.location_code}: {wanted} wanted, {max(self.available, 0)} available"
+            )
+        self._reserved(reservations=new, levels=self._after(reserved=wanted))
+        return True
+
+    def release(self, order_id: str, line_ids: list[str] | None = None) -> bool:
+        keys = self._keys(order_id, line_ids)
+        if not keys:
+            return False
+        freed = sum(self.reservations[key] for key in keys)
+        self._released(keys=keys, levels=self._after(reserved=-freed))
+        return True
+
+    def dispatch(self, order_id: str, line_ids: list[str] | None, now: datetime) -> bool:
+        """Consume reservations: the units leave on hand."""
+        keys = self._keys(order_id, line_ids)
+        if not keys:
+            return False
+        gone = sum(self.reservations[key] for key in keys)
+        self._dispatched(keys=keys, at=now, levels=self._after(-gone, reserved=-gone))
+        return True
+
+    def _after(
+        self,
+        on_hand_delta: int = 0,
+        *,
+        on_hand: int | None = None,
+        reserved: int = 0,
+        safety_stock: int | None = None,
+    ) -> dict[str, int]:
+        """The levels once an event is applied: carried by the event for the read models."""
+        return {
+            "on_hand": max(0, self.on_hand + on_hand_delta) if on_hand is None else on_hand,
+            "reserved": self.reserved + reserved,
+            "safety_stock": self.safety_stock if safety_stock is None else safety_stock,
+        }
+
+    def _keys(self, order_id: str, line_ids: list[str] | None) -> list[str]:
+        prefix = f"{order_id}/"
+        if line_ids is None:
+            return [key for key in self.reservations if key.startswith(prefix)]
+        return [
+            k
+            for k in (reservation_key(order_id, lid) for lid in line_ids)
+            if k in self.reservations
+        ]
+
+    # --- events -----------------------------------------------------------------
+
+    @event("Counted")
+    def _counted(self, quantity: int, counted_at: datetime, levels: dict[str, int]) -> None:
+        self.on_hand = levels["on_hand"]
+        self._forget_before(counted_at)
+
+    @event("CountConfirmed")
+    def _count_confirmed(self, counted_at: datetime) -> None:
+        self._forget_before(counted_at)
+
+    @event("Received")
+    def _received(
+        self, quantity: int, reference: str, at: datetime, levels: dict[str, int]
+    ) -> None:
+        self._move(quantity, at, reference)
+
+    @event("Adjusted")
+    def _adjusted(
+        self, delta: int, reason: str, reference: str, at: datetime, levels: dict[str, int]
+    ) -> None:
+        self._move(delta, at, reference)
+
+    @event("Damaged")
+    def _damaged(
+        self, quantity: int, reason: str, reference: str, at: datetime, levels: dict[str, int]
+    ) -> None:
+        self._move(-quantity, at, reference)
+
+    @event("SafetyStockSet")
+    def _safety_stock_set(self, quantity: int, levels: dict[str, int]) -> None:
+        self.safety_stock = quantity
+
+    @event("Reserved")
+    def _reserved(self, reservations: dict[str, int], levels: dict[str, int]) -> None:
+        self.reservations.update(reservations)
+
+    @event("ReservationsReleased")
+    def _released(self, keys: list[str], levels: dict[str, int]) -> None:
+        for key in keys:
+            del self.reservations[key]
+
+    @event("Dispatched")
+    def _dispatched(self, keys: list[str], at: datetime, levels: dict[str, int]) -> None:
+        quantity = sum(self.reservations.pop(key) for key in keys)
+        self._move(-quantity, at)
+
+    def _move(self, delta: int, at: datetime, reference: str | None = None) -> None:
+        self.on_hand = max(0, self.on_hand + delta)
+        self.recent_deltas.append((at, delta))
+        if reference is not None:
+            self.recent_movements.add(reference)
+            self.movement_times.append((at, reference))
+        if self.recent_deltas[0][0] < at - MOVEMENT_WINDOW:
+            self.horizon = at - MOVEMENT_WINDOW
+            self.recent_deltas = [(t, d) for t, d in self.recent_deltas if t >= self.horizon]
+            expired = {ref for t, ref in self.movement_times if t < self.horizon}
+            self.recent_movements -= expired
+            self.movement_times = [(t, ref) for t, ref in self.movement_times if t >= self.horizon]
+
+    def _forget_before(self, counted_at: datetime) -> None:
+        self.last_count_at = counted_at
+        self.recent_deltas = [(at, delta) for at, delta in self.recent_deltas if at > counted_at]
+
+
+def _problem(field_name: str, message: str) -> FieldProblem:
+    return FieldProblem(field_name, message)
+
+
+def _check_quantity(field_name: str, quantity: int, allow_zero: bool = False) -> None:
+    problems = Problems()
+    if not isinstance(quantity, int) or quantity < 0 or (quantity == 0 and not allow_zero):
+        problems.add(field_name, "must be a whole number " + (">= 0" if allow_zero else "> 0"))
+    problems.raise_if_any()

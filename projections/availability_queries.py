@@ -1,0 +1,56 @@
+"""Queries of the availability read model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from adapters.readstore import ReadStore
+
+
+def available_to_promise(store: ReadStore, skus: list[str], channel: str) -> list[dict[str, Any]]:
+    """Per SKU, the units that active locations serving the channel can promise."""
+    marks = ", ".join("?" for _ in skus)
+    rows = store.query(
+        "SELECT s.sku, SUM(CASE WHEN s.available > 0 THEN s.available ELSE 0 END) AS atp, "
+        "COUNT(CASE WHEN s.available > 0 THEN 1 END) AS locations "
+        "FROM stock_levels s "
+        "JOIN locations l ON l.code = s.location_code AND l.active = 1 "
+        "JOIN location_channels c ON c.code = s.location_code AND c.channel = ? "
+        f"WHERE s.sku IN ({marks}) GROUP BY s.sku",
+        [channel, *skus],
+    )
+    found = {row["sku"]: row for row in rows}
+    return [
+        {"sku": sku, "channel": channel,
+         "available_to_promise": int(found[sku]["atp"]) if sku in found else 0,
+         "locations": int(found[sku]["locations"]) if sku in found else 0}
+        for sku in skus
+    ]  # fmt: skip
+
+
+def inventory(store: ReadStore, sku: str) -> list[dict[str, Any]]:
+    """One SKU at every location that has a record of it."""
+    return store.query(
+        "SELECT s.location_code AS location, l.type, l.active, s.on_hand, s.reserved, "
+        "s.safety_stock, s.available, s.updated_at FROM stock_levels s "
+        "JOIN locations l ON l.code = s.location_code WHERE s.sku = ? ORDER BY s.location_code",
+        (sku,),
+    )
+
+
+def locations(
+    store: ReadStore, channel: str | None = None, active: bool | None = None
+) -> list[dict[str, Any]]:
+    where: list[str] = []
+    params: list[object] = []
+    if channel is not None:
+        where.append("code IN (SELECT code FROM location_channels WHERE channel = ?)")
+        params.append(channel)
+    if active is not None:
+        where.append("active = ?")
+        params.append(int(active))
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    rows = store.query(f"SELECT detail FROM locations {clause} ORDER BY code", params)
+    return [orjson.loads(row["detail"]) for row in rows]
