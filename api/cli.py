@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
+from tqdm import tqdm
 
 from adapters.settings import Settings
 from api.bootstrap import bootstrap
 
+T = TypeVar("T")
 cli = typer.Typer(no_args_is_help=True, help="dom: Distributed Order Management.")
 projections_cli = typer.Typer(no_args_is_help=True, help="Read models.")
 cli.add_typer(projections_cli, name="projections")
+import_cli = typer.Typer(no_args_is_help=True, help="ETL from ERP exports (CSV).")
+cli.add_typer(import_cli, name="import")
+CsvFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
 
 
 @cli.command()
@@ -90,6 +97,55 @@ def demo() -> None:
         f"demo data: {created} orders placed, {existing} already there ({dom.settings.mode})"
     )
     dom.close()
+
+
+@import_cli.command("stock")
+def import_stock_command(
+    file: CsvFile,
+    chunk: Annotated[int, typer.Option(min=1, help="lines per transaction")] = 1000,
+) -> None:
+    """Absolute stock counts: location, sku, quantity, counted_at [, safety_stock]."""
+    from api.imports import import_stock
+
+    dom = bootstrap()
+    with tqdm(unit=" lines", desc=file.name) as progress:
+        report, rejected = _reading(lambda: import_stock(dom, file, chunk, progress))
+    _finish(f"{report.applied} counts applied, {report.unchanged} unchanged", rejected)
+
+
+@import_cli.command("locations")
+def import_locations_command(file: CsvFile) -> None:
+    """Locations: code, name, type, country, latitude, longitude, time_zone, ..."""
+    from api.imports import import_locations
+
+    dom = bootstrap()
+    with tqdm(unit=" lines", desc=file.name) as progress:
+        report, rejected = _reading(
+            lambda: import_locations(dom, file, datetime.now(UTC), progress)
+        )
+    _finish(
+        f"{report.applied} locations registered or changed, {report.unchanged} unchanged", rejected
+    )
+
+
+def _reading(run: Callable[[], T]) -> T:
+    from api.imports import BadFile
+
+    try:
+        return run()
+    except BadFile as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from error
+
+
+def _finish(summary: str, rejected: list[Any]) -> None:
+    typer.echo(summary)
+    if not rejected:
+        return
+    typer.echo(f"{len(rejected)} lines rejected:", err=True)
+    for item in rejected:
+        typer.echo(f"  line {item.line}: {item.reason}", err=True)
+    raise typer.Exit(1)
 
 
 def main() -> None:

@@ -32,12 +32,13 @@ def available_to_promise(store: ReadStore, skus: list[str], channel: str) -> lis
 
 def inventory(store: ReadStore, sku: str) -> list[dict[str, Any]]:
     """One SKU at every location that has a record of it."""
-    return store.query(
+    rows = store.query(
         "SELECT s.location_code AS location, l.type, l.active, s.on_hand, s.reserved, "
         "s.safety_stock, s.available, s.updated_at FROM stock_levels s "
         "JOIN locations l ON l.code = s.location_code WHERE s.sku = ? ORDER BY s.location_code",
         (sku,),
     )
+    return [dict(row, active=bool(row["active"])) for row in rows]
 
 
 def locations(

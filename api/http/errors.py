@@ -9,10 +9,23 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.http.responses import OrjsonResponse
-from domain.errors import Conflict, DomainError, InvalidCommand, InvalidTransition, NotFound
+from domain.errors import (
+    Conflict,
+    DomainError,
+    InsufficientStock,
+    InvalidCommand,
+    InvalidTransition,
+    NotFound,
+)
 from projections.order_status_queries import BadCursor
 
-STATUS = {NotFound: 404, Conflict: 409, InvalidTransition: 409, InvalidCommand: 422}
+STATUS = {
+    NotFound: 404,
+    Conflict: 409,
+    InvalidTransition: 409,
+    InsufficientStock: 409,
+    InvalidCommand: 422,
+}
 
 
 def error_body(

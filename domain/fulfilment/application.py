@@ -71,6 +71,9 @@ class Fulfilment(Application[UUID]):
 
         return _retrying(attempt)
 
+    def knows_location(self, code: str) -> bool:
+        return self._find(Location, location_id_for(code)) is not None
+
     def get_location(self, code: str) -> Location:
         location = self._find(Location, location_id_for(code))
         if location is None:

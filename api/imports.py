@@ -1,0 +1,143 @@
+"""ETL from ERP exports: streaming CSV imports that apply good lines and report the rest.
+
+Stock CSV columns (header required; extra columns are ignored):
+    location, sku, quantity, counted_at [, safety_stock]
+Location CSV columns:
+    code, name, type, country, latitude, longitude, time_zone
+    [, channels, daily_capacity, cutoff_time, working_days, priority, capabilities,
+       active, line1, postal_code, city]
+Lists (channels, working_days, capabilities) are separated by ';'.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from tqdm import tqdm
+
+from api.bootstrap import Container
+from api.http.schemas_stock import TIME_ZONES, CountIn, LocationIn
+from domain.fulfilment.application import CountReport, StockCount
+from domain.fulfilment.location import LocationProfile
+
+STOCK_COLUMNS = ("location", "sku", "quantity", "counted_at")
+LOCATION_COLUMNS = ("code", "name", "type", "country", "latitude", "longitude", "time_zone")
+LISTS = ("channels", "working_days", "capabilities")
+ADDRESS = ("line1", "postal_code", "city")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    line: int
+    reason: str
+
+
+class BadFile(ValueError):
+    """The file as a whole cannot be read (missing columns, not CSV)."""
+
+
+def read_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) for each data line; the header is line 1."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise BadFile(f"{path}: missing columns {', '.join(missing)}")
+        for row in reader:
+            yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None}
+
+
+def stock_counts(path: Path) -> Iterator[tuple[int, StockCount | Rejected]]:
+    for line, row in read_rows(path, STOCK_COLUMNS):
+        values: dict[str, Any] = {c: row[c] for c in STOCK_COLUMNS}
+        if row.get("safety_stock"):
+            values["safety_stock"] = row["safety_stock"]
+        try:
+            values["quantity"] = int(values["quantity"])
+            if "safety_stock" in values:
+                values["safety_stock"] = int(values["safety_stock"])
+            values["counted_at"] = datetime.fromisoformat(values["counted_at"])
+            yield line, CountIn(**values).to_count()
+        except ValueError as error:
+            yield line, Rejected(line, _reason(error))
+
+
+def location_profiles(path: Path) -> Iterator[tuple[int, LocationProfile | Rejected]]:
+    for line, row in read_rows(path, LOCATION_COLUMNS):
+        known = set(LocationIn.model_fields) | set(ADDRESS)
+        values: dict[str, Any] = {k: v for k, v in row.items() if v != "" and k in known}
+        for key in LISTS:
+            if key in values:
+                values[key] = [item.strip() for item in values[key].split(";") if item.strip()]
+        if "active" in values:
+            values["active"] = values["active"].lower() in ("1", "true", "yes", "y")
+        values["address"] = {key: values.pop(key) for key in ADDRESS if key in values}
+        try:
+            yield line, LocationIn(**values).to_profile(row["code"])
+        except ValueError as error:
+            yield line, Rejected(line, _reason(error))
+
+
+def import_stock(
+    dom: Container, path: Path, chunk_size: int, progress: tqdm[Any]
+) -> tuple[ImportReport, list[Rejected]]:
+    """Apply the good lines chunk by chunk; collect the rejected ones with their reasons."""
+    report, rejected = ImportReport(), []
+    chunk: list[StockCount] = []
+    known: set[str] = set()
+    for line, item in stock_counts(path):
+        progress.update(1)
+        if isinstance(item, Rejected):
+            rejected.append(item)
+        elif item.location not in known and not dom.fulfilment.knows_location(item.location):
+            rejected.append(Rejected(line, f"location: unknown location {item.location!r}"))
+        else:
+            known.add(item.location)
+            chunk.append(item)
+        if len(chunk) >= chunk_size:
+            report.add(dom.fulfilment.count_stock(chunk))
+            chunk = []
+    if chunk:
+        report.add(dom.fulfilment.count_stock(chunk))
+    dom.runtime.catch_up_all()
+    return report, rejected
+
+
+def import_locations(
+    dom: Container, path: Path, now: datetime, progress: tqdm[Any]
+) -> tuple[ImportReport, list[Rejected]]:
+    report, rejected = ImportReport(), []
+    for _, item in location_profiles(path):
+        progress.update(1)
+        if isinstance(item, Rejected):
+            rejected.append(item)
+            continue
+        _, outcome = dom.fulfilment.define_location(item, now, TIME_ZONES)
+        report.applied += outcome.changed
+        report.unchanged += not outcome.changed
+    dom.runtime.catch_up_all()
+    return report, rejected
+
+
+@dataclass
+class ImportReport:
+    applied: int = 0
+    unchanged: int = 0
+
+    def add(self, counts: CountReport) -> None:
+        self.applied += counts.applied
+        self.unchanged += counts.unchanged
+
+
+def _reason(error: ValueError) -> str:
+    if isinstance(error, ValidationError):
+        return "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'row'}: {e['msg']}" for e in error.errors()
+        )
+    return str(error)
