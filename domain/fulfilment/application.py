@@ -18,7 +18,7 @@ from domain.fulfilment.stock_item import StockItem, stock_item_id_for
 from domain.recordings import last_notification_id
 
 T = TypeVar("T")
-CONFLICT_RETRIES = 50
+CONFLICT_RETRIES = 200
 
 
 class Movement(StrEnum):

@@ -1,0 +1,71 @@
+"""`dom import locations|stock FILE.csv`: good lines applied, rejected lines reported, reruns change nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from adapters.settings import Settings
+from api.bootstrap import bootstrap
+from projections.availability_queries import inventory
+from tests.e2e.test_processes import dom_env, run_dom
+
+LOCATIONS = """code,name,type,country,latitude,longitude,time_zone,channels,daily_capacity,line1,postal_code,city,extra
+WH1,Antwerp DC,distribution_centre,BE,51.2,4.4,Europe/Brussels,webshop;marketplace,500,Havenlaan 1,2000,Antwerpen,x
+ST1,Paris store,store,FR,48.85,2.35,Europe/Paris,webshop,50,,,,
+BAD,Nowhere,castle,XX,100,0,Mars/Base,,,,,,
+"""
+
+
+def stock_csv(path: Path, lines: int) -> Path:
+    rows = ["location,sku,quantity,counted_at,safety_stock"]
+    for n in range(lines):
+        rows.append(
+            f"{'WH1' if n % 2 else 'ST1'},SKU-{n // 2},{n % 30},2026-11-26T10:00:00+00:00,{n % 2}"
+        )
+    rows += [
+        "NOPE,SKU-X,5,2026-11-26T10:00:00Z,",
+        "WH1,SKU-Y,-5,2026-11-26T10:00:00Z,",
+        "WH1,SKU-Z,5,yesterday,",
+    ]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_import_locations_then_stock_twice(tmp_path: Path):
+    env = dom_env(tmp_path, None)
+    (tmp_path / "locations.csv").write_text(LOCATIONS)
+    located = run_dom("import", "locations", str(tmp_path / "locations.csv"), env=env)
+    assert located.returncode == 1, located.stderr
+    assert "2 locations registered or changed" in located.stdout
+    assert (
+        "line 4: " in located.stderr and "type" in located.stderr and "time_zone" in located.stderr
+    )
+
+    csv = stock_csv(tmp_path / "stock.csv", 2000)
+    first = run_dom("import", "stock", str(csv), "--chunk", "300", env=env)
+    assert first.returncode == 1
+    assert "2000 counts applied, 0 unchanged" in first.stdout
+    assert "3 lines rejected" in first.stderr
+    for line, reason in [
+        (2002, "unknown location 'NOPE'"),
+        (2003, "quantity"),
+        (2004, "yesterday"),
+    ]:
+        assert f"line {line}: " in first.stderr and reason in first.stderr
+    again = run_dom("import", "stock", str(csv), env=env)
+    assert "0 counts applied, 2000 unchanged" in again.stdout
+
+    dom = bootstrap(Settings(data_dir=tmp_path / "var"))
+    assert [
+        (r["location"], r["on_hand"], r["safety_stock"]) for r in inventory(dom.store, "SKU-1")
+    ] == [("ST1", 2, 0), ("WH1", 3, 1)]
+    dom.close()
+
+
+def test_a_file_without_the_columns_is_refused(tmp_path: Path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,qty\nA,1\n")
+    answer = run_dom("import", "stock", str(bad), env=dom_env(tmp_path, None))
+    assert answer.returncode == 2 and "missing columns" in answer.stderr
+    missing = run_dom("import", "stock", str(tmp_path / "none.csv"), env=dom_env(tmp_path, None))
+    assert missing.returncode == 2

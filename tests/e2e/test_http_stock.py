@@ -1,0 +1,125 @@
+"""Locations, counts, movements and availability through HTTP, on both stores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from adapters.settings import Settings
+from api.bootstrap import Container, bootstrap
+from api.http.app import create_app
+from tests.stock_builders import a_location_body
+
+
+@pytest.fixture
+def dom(durable_store: Settings) -> Iterator[Container]:
+    container = bootstrap(durable_store)
+    yield container
+    container.close()
+
+
+@pytest.fixture
+def client(dom: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(dom)) as test_client:
+        yield test_client
+
+
+def count(sku: str, quantity: int, location: str = "WH1", **extra) -> dict:
+    return {"location": location, "sku": sku, "quantity": quantity,
+            "counted_at": "2026-11-26T10:00:00+00:00", **extra}  # fmt: skip
+
+
+def stored(dom: Container) -> int:
+    return dom.fulfilment.recorder.max_notification_id() or 0
+
+
+def test_put_location_creates_then_changes_then_changes_nothing(client: TestClient, dom: Container):
+    created = client.put("/locations/wh1", json=a_location_body())
+    assert created.status_code == 201 and created.json()["code"] == "WH1"
+    changed = client.put("/locations/WH1", json=a_location_body(daily_capacity=800))
+    assert changed.status_code == 200 and changed.json()["daily_capacity"] == 800
+    before = stored(dom)
+    assert client.put("/locations/WH1", json=a_location_body(daily_capacity=800)).status_code == 200
+    assert stored(dom) == before
+    assert [
+        item["code"]
+        for item in client.get("/locations", params={"channel": "webshop"}).json()["items"]
+    ] == ["WH1"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"time_zone": "Mars/Base"}, "time_zone"),
+        ({"type": "castle"}, "type"),
+        ({"cutoff_time": "25:00"}, "cutoff_time"),
+        ({"country": "XX"}, "country"),
+        ({"colour": "red"}, "colour"),
+        ({"working_days": ["mon", "funday"]}, "working_days"),
+    ],
+)
+def test_bad_locations_are_refused_naming_the_field(
+    client: TestClient, dom: Container, change, field
+):
+    answer = client.put("/locations/WH1", json=a_location_body(**change))
+    assert answer.status_code == 422
+    assert field in [problem["field"] for problem in answer.json()["fields"]]
+    assert stored(dom) == 0
+
+
+def test_counts_and_movements_show_in_availability_at_once(client: TestClient):
+    client.put("/locations/WH1", json=a_location_body())
+    client.put("/locations/ST1", json=a_location_body(type="store", channels=["webshop", "pos"]))
+    counts = [count("A", 10), count("A", 3, "ST1", safety_stock=1), count("B", 0)]
+    assert client.post("/stock/counts", json={"counts": counts}).json() == {
+        "applied": 3,
+        "unchanged": 0,
+    }
+    moved = client.post("/stock/movements", json={"location": "WH1", "sku": "A", "movement": "received",
+                                                   "quantity": 5, "reference": "PO-7"})  # fmt: skip
+    assert moved.json()["on_hand"] == 15
+    again = client.post("/stock/movements", json={"location": "WH1", "sku": "A", "movement": "received",
+                                                   "quantity": 5, "reference": "PO-7"})  # fmt: skip
+    assert again.json()["changed"] is False and again.json()["on_hand"] == 15
+    items = client.get("/availability", params=[("sku", "A"), ("sku", "B"), ("channel", "webshop")])
+    assert [(i["sku"], i["available_to_promise"]) for i in items.json()["items"]] == [
+        ("A", 17),
+        ("B", 0),
+    ]
+    pos = client.get("/availability", params={"sku": "A", "channel": "pos"}).json()["items"][0]
+    assert pos["available_to_promise"] == 2
+    per_location = client.get("/inventory/A").json()["locations"]
+    assert [(row["location"], row["available"]) for row in per_location] == [
+        ("ST1", 2),
+        ("WH1", 15),
+    ]
+
+
+def test_bulk_counts_of_thousands_of_lines(client: TestClient):
+    client.put("/locations/WH1", json=a_location_body())
+    counts = [count(f"SKU-{n}", n % 40) for n in range(3000)]
+    assert client.post("/stock/counts", json={"counts": counts}).json()["applied"] == 3000
+    assert client.post("/stock/counts", json={"counts": counts}).json() == {
+        "applied": 0,
+        "unchanged": 3000,
+    }
+
+
+def test_bad_stock_commands_change_nothing(client: TestClient, dom: Container):
+    client.put("/locations/WH1", json=a_location_body())
+    before = stored(dom)
+    unknown = client.post("/stock/counts", json={"counts": [count("A", 1), count("A", 1, "NOPE")]})
+    assert unknown.status_code == 422 and unknown.json()["fields"][0]["field"] == "location"
+    negative = client.post("/stock/counts", json={"counts": [count("A", -1)]})
+    assert (
+        negative.status_code == 422 and negative.json()["fields"][0]["field"] == "counts.0.quantity"
+    )
+    damage = client.post("/stock/movements", json={"location": "WH1", "sku": "A", "movement": "damaged",
+                                                    "quantity": 5, "reference": "D-1"})  # fmt: skip
+    assert damage.status_code == 422
+    assert stored(dom) == before
+    assert (
+        client.get("/availability", params={"sku": "A"}).status_code == 422
+    )  # channel is required
