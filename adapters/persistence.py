@@ -17,7 +17,13 @@ MAPPER = "adapters.serialization:VersionedMapper"
 
 def event_store_env(settings: Settings, context: str) -> dict[str, str]:
     """The library environment for one context's Application."""
-    env = {"TRANSCODER_TOPIC": TRANSCODER, "MAPPER_TOPIC": MAPPER}
+    env = {
+        "TRANSCODER_TOPIC": TRANSCODER,
+        "MAPPER_TOPIC": MAPPER,
+        # Keep recently used aggregates in memory; each read still fast-forwards
+        # through newer events, so several processes can share one store.
+        "AGGREGATE_CACHE_MAXSIZE": "20000",
+    }
     if settings.mode == "memory":
         env["PERSISTENCE_MODULE"] = "eventsourcing.popo"
     elif settings.mode == "sqlite":

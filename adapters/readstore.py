@@ -17,7 +17,12 @@ from typing import Any, Literal
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.sqlite import (
+    SQLiteConnection,
+    SQLiteConnectionPool,
+    SQLiteDatastore,
+    SQLiteTrackingRecorder,
+)
 
 from adapters.persistence import postgres_env
 from adapters.settings import Settings
@@ -78,6 +83,7 @@ class ReadStore:
                 settings.data_dir.mkdir(parents=True, exist_ok=True)
                 name = str(settings.data_dir / "views.sqlite")
             self._lite = SQLiteDatastore(name, lock_timeout=10)
+            self._lite.pool = RebuildableViewsPool(db_name=name, lock_timeout=10)
             self.tracking = SQLiteTrackingRecorder(self._lite)
         self.tracking.create_table()
         self.migrate()
@@ -86,7 +92,12 @@ class ReadStore:
     def transaction(self, *, commit: bool = True) -> Iterator[Sql]:
         datastore: Any = self._pg if self.dialect == "postgres" else self._lite
         with datastore.transaction(commit=commit) as cursor:
-            yield Sql(cursor, self.dialect)
+            sql = Sql(cursor, self.dialect)
+            if commit and self.dialect == "postgres":
+                # Read models are rebuildable and keep their position in the same
+                # transaction: a crash may lose the last commits, never mix them.
+                sql.execute("SET LOCAL synchronous_commit TO OFF")
+            yield sql
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.transaction(commit=False) as sql:
@@ -134,6 +145,21 @@ class ReadStore:
 
     def close(self) -> None:
         (self._pg if self.dialect == "postgres" else self._lite).close()
+
+
+class RebuildableViewsPool(SQLiteConnectionPool):
+    """Read-model connections that do not wait for fsync at each commit.
+
+    In WAL mode with synchronous=NORMAL a power loss may lose the last
+    commits but never corrupts the file; rows and tracking positions are
+    committed together, so the projections simply apply those events again.
+    The event store keeps the library's default (FULL).
+    """
+
+    def _create_connection(self) -> SQLiteConnection:
+        connection = super()._create_connection()
+        connection.cursor().execute("PRAGMA synchronous=NORMAL")
+        return connection
 
 
 def _statements(text: str) -> list[str]:

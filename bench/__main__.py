@@ -9,9 +9,11 @@ from adapters.settings import Settings
 from bench.baseline import bare_saves_per_second
 from bench.http_load import http_intake
 from bench.inprocess import orders_per_second
+from bench.stock import import_stock_csv, reservations_per_second
 from bench.stores import postgres_url, sqlite_dir
 
 COUNT = int(os.environ.get("DOM_BENCH_COUNT", "2000"))
+IMPORT_LINES = int(os.environ.get("DOM_BENCH_IMPORT_LINES", "100000"))
 CONNECTIONS = int(os.environ.get("DOM_BENCH_CONNECTIONS", "32"))
 TARGETS = {"sqlite": 0.8, "postgres": 1.5}
 
@@ -38,6 +40,10 @@ def bench_store(store: str) -> None:
         bare_location = url
     bare = bare_saves_per_second(store, bare_location, COUNT)  # type: ignore[arg-type]
     row("bare baseline: 1 minimal aggregate / transaction", bare)
+    reserved = reservations_per_second(settings_for("res1"), COUNT)
+    row("reservations, 1 thread, availability settled", reserved, bare)
+    print(f"    target 0.8 x bare: {'meets' if reserved >= 0.8 * bare else 'MISSES'}", flush=True)
+    row("reservations, 8 threads", reservations_per_second(settings_for("res8"), COUNT, 8), bare)
     row(
         "in process, 1 thread, read model settled",
         orders_per_second(settings_for("in1"), COUNT),
@@ -64,11 +70,18 @@ def bench_store(store: str) -> None:
         row("peak memory per API process (target < 200 MB)", memory, unit="MB")
 
 
+def bench_import() -> None:
+    print(f"\n== stock CSV import, {IMPORT_LINES} lines, embedded store ==", flush=True)
+    for run, rate, summary in import_stock_csv(sqlite_dir(), IMPORT_LINES):
+        row(f"dom import stock ({run})", rate, unit="lines/s")
+        print(f"    {summary}", flush=True)
+
+
 def main() -> None:
-    stores = sys.argv[1:] or ["sqlite", "postgres"]
-    print(f"dom intake benchmark: {COUNT} orders per measurement, 2 lines each")
+    stores = sys.argv[1:] or ["sqlite", "postgres", "import"]
+    print(f"dom benchmark: {COUNT} operations per measurement; orders have 2 lines")
     for store in stores:
-        bench_store(store)
+        bench_import() if store == "import" else bench_store(store)
 
 
 main()

@@ -76,8 +76,7 @@ class Follower:
         """Return once the projection has applied the given upstream position."""
         if notification_id is None or self._known >= notification_id:
             return
-        if self.position() < notification_id:
-            self.catch_up(target=notification_id)
+        self.catch_up(target=notification_id)  # reads the stored position under the row lock
 
     def wait_for(self, notification_id: int | None, timeout: float) -> bool:
         """Wait (without driving) until another process has applied the position."""

@@ -54,6 +54,16 @@ class StockItem(Aggregate):
         self.recent_movements: set[str] = set()  # ids of movements applied, for retries
         self.movement_times: list[tuple[datetime, str]] = []
 
+    def __deepcopy__(self, memo: dict[int, object]) -> StockItem:
+        """Copy the containers, share the immutable values: the repository's cache
+        hands out copies on every read, so this is on the reservation hot path."""
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        for name, value in self.__dict__.items():
+            if isinstance(value, dict | list | set):
+                copy.__dict__[name] = type(value)(value)
+        return copy
+
     @property
     def reserved(self) -> int:
         return sum(self.reservations.values())
@@ -86,7 +96,12 @@ class StockItem(Aggregate):
         _check_quantity("quantity", quantity)
         if reference in self.recent_movements:
             return False
-        self._received(quantity=quantity, reference=reference, at=now, levels=self._after(quantity))
+        self._received(
+            quantity=quantity,
+            reference=reference,
+            at=now,
+            levels=self._after(self._uncounted(quantity, now)),
+        )
         return True
 
     def adjust(self, delta: int, reason: str, reference: str, now: datetime) -> bool:
@@ -99,7 +114,11 @@ class StockItem(Aggregate):
                 [_problem("delta", f"would take on hand below 0 ({self.on_hand})")]
             )
         self._adjusted(
-            delta=delta, reason=reason, reference=reference, at=now, levels=self._after(delta)
+            delta=delta,
+            reason=reason,
+            reference=reference,
+            at=now,
+            levels=self._after(self._uncounted(delta, now)),
         )
         return True
 
@@ -114,7 +133,7 @@ class StockItem(Aggregate):
             reason=reason,
             reference=reference,
             at=now,
-            levels=self._after(-quantity),
+            levels=self._after(self._uncounted(-quantity, now)),
         )
         return True
 
@@ -166,7 +185,9 @@ class StockItem(Aggregate):
         if not keys:
             return False
         gone = sum(self.reservations[key] for key in keys)
-        self._dispatched(keys=keys, at=now, levels=self._after(-gone, reserved=-gone))
+        self._dispatched(
+            keys=keys, at=now, levels=self._after(self._uncounted(-gone, now), reserved=-gone)
+        )
         return True
 
     def _after(
@@ -188,11 +209,8 @@ class StockItem(Aggregate):
         prefix = f"{order_id}/"
         if line_ids is None:
             return [key for key in self.reservations if key.startswith(prefix)]
-        return [
-            k
-            for k in (reservation_key(order_id, lid) for lid in line_ids)
-            if k in self.reservations
-        ]
+        keys = dict.fromkeys(reservation_key(order_id, line_id) for line_id in line_ids)
+        return [key for key in keys if key in self.reservations]
 
     # --- events -----------------------------------------------------------------
 
@@ -241,8 +259,12 @@ class StockItem(Aggregate):
         quantity = sum(self.reservations.pop(key) for key in keys)
         self._move(-quantity, at)
 
+    def _uncounted(self, delta: int, at: datetime) -> int:
+        """A movement at or before the last applied count is already in that count."""
+        return 0 if self.last_count_at is not None and at <= self.last_count_at else delta
+
     def _move(self, delta: int, at: datetime, reference: str | None = None) -> None:
-        self.on_hand = max(0, self.on_hand + delta)
+        self.on_hand = max(0, self.on_hand + self._uncounted(delta, at))
         self.recent_deltas.append((at, delta))
         if reference is not None:
             self.recent_movements.add(reference)
