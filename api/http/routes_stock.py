@@ -73,7 +73,7 @@ def post_movement(body: MovementIn, dom: ContainerDep, now: NowDep) -> Response:
             "reserved": item.reserved,
             "safety_stock": item.safety_stock,
             "available": item.available,
-        }  # fmt: skip
+        }
     )
 
 
