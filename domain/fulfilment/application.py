@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
@@ -59,6 +59,7 @@ class Fulfilment(Application[UUID]):
     ) -> tuple[bool, Outcome]:
         """Register or update a location; returns (created, outcome). Unchanged: nothing recorded."""
         check_profile(profile, time_zones)
+        profile = replace(profile, code=profile.code.upper())  # codes are case-insensitive
 
         def attempt() -> tuple[bool, Outcome]:
             location = self._find(Location, location_id_for(profile.code))
