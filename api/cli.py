@@ -109,7 +109,8 @@ def import_stock_command(
 
     dom = bootstrap()
     with tqdm(unit=" lines", desc=file.name) as progress:
-        report, rejected = _reading(lambda: import_stock(dom, file, chunk, progress))
+        now = datetime.now(UTC)
+        report, rejected = _reading(lambda: import_stock(dom, file, chunk, now, progress))
     _finish(f"{report.applied} counts applied, {report.unchanged} unchanged", rejected)
 
 

@@ -25,6 +25,7 @@ from api.bootstrap import Container
 from api.http.schemas_stock import TIME_ZONES, CountIn, LocationIn
 from domain.fulfilment.application import CountReport, StockCount
 from domain.fulfilment.location import LocationProfile
+from domain.orders.placement import MAX_CLOCK_SKEW
 
 STOCK_COLUMNS = ("location", "sku", "quantity", "counted_at")
 LOCATION_COLUMNS = ("code", "name", "type", "country", "latitude", "longitude", "time_zone")
@@ -85,11 +86,11 @@ def location_profiles(path: Path) -> Iterator[tuple[int, LocationProfile | Rejec
 
 
 def import_stock(
-    dom: Container, path: Path, chunk_size: int, progress: tqdm[Any]
+    dom: Container, path: Path, chunk_size: int, now: datetime, progress: tqdm[Any]
 ) -> tuple[ImportReport, list[Rejected]]:
     """Apply the good lines chunk by chunk; collect the rejected ones with their reasons."""
     report, rejected = ImportReport(), []
-    chunk: list[StockCount] = []
+    chunk: list[tuple[int, StockCount]] = []
     known: set[str] = set()
     for line, item in stock_counts(path):
         progress.update(1)
@@ -99,14 +100,27 @@ def import_stock(
             rejected.append(Rejected(line, f"location: unknown location {item.location!r}"))
         else:
             known.add(item.location)
-            chunk.append(item)
+            chunk.append((line, item))
         if len(chunk) >= chunk_size:
-            report.add(dom.fulfilment.count_stock(chunk))
+            report.add(_count(dom, chunk, now, rejected))
             chunk = []
     if chunk:
-        report.add(dom.fulfilment.count_stock(chunk))
+        report.add(_count(dom, chunk, now, rejected))
     dom.runtime.catch_up_all()
     return report, rejected
+
+
+def _count(
+    dom: Container, chunk: list[tuple[int, StockCount]], now: datetime, rejected: list[Rejected]
+) -> CountReport:
+    """Apply a chunk; lines the application refuses (e.g. dated in the future) are rejected."""
+    good = []
+    for line, count in chunk:
+        if count.counted_at > now + MAX_CLOCK_SKEW:
+            rejected.append(Rejected(line, "counted_at: is in the future"))
+        else:
+            good.append(count)
+    return dom.fulfilment.count_stock(good, now) if good else CountReport(0, 0, None)
 
 
 def import_locations(

@@ -23,9 +23,13 @@ def reservations_per_second(settings: Settings, count: int, threads: int = 1) ->
     dom = bootstrap(settings)
     now = datetime.now(UTC)
     code = f"B{time.monotonic_ns() % 10**9}"
-    profile = LocationProfile(code, "Bench DC", LocationType.WAREHOUSE, "BE", 51.2, 4.4, "Europe/Brussels")
+    profile = LocationProfile(
+        code, "Bench DC", LocationType.WAREHOUSE, "BE", 51.2, 4.4, "Europe/Brussels"
+    )
     dom.fulfilment.define_location(profile, now)
-    dom.fulfilment.count_stock([StockCount(code, f"SKU-{n}", 10_000_000, now) for n in range(SKUS)])
+    dom.fulfilment.count_stock(
+        [StockCount(code, f"SKU-{n}", 10_000_000, now) for n in range(SKUS)], now
+    )
     per_thread = count // threads
 
     def reserve(worker: int) -> None:
@@ -51,9 +55,13 @@ def write_stock_csv(path: Path, lines: int) -> Path:
         out.write("location,sku,quantity,counted_at,safety_stock\n")
         for n in range(lines):
             if n % 10_000 == 9_999:
-                out.write(f"NOWHERE,SKU-{n},1,2026-11-26T10:00:00Z,\n")  # rejected: unknown location
+                out.write(
+                    f"NOWHERE,SKU-{n},1,2026-11-26T10:00:00Z,\n"
+                )  # rejected: unknown location
                 continue
-            out.write(f"{'WH1' if n % 2 else 'WH2'},SKU-{n // 2},{n % 50},2026-11-26T10:00:00+00:00,{n % 3}\n")
+            out.write(
+                f"{'WH1' if n % 2 else 'WH2'},SKU-{n // 2},{n % 50},2026-11-26T10:00:00+00:00,{n % 3}\n"
+            )
     return path
 
 
@@ -66,7 +74,12 @@ def import_stock_csv(folder: Path, lines: int) -> list[tuple[str, float, str]]:
         "WH1,Antwerp DC,distribution_centre,BE,51.2,4.4,Europe/Brussels,webshop\n"
         "WH2,Lille DC,distribution_centre,FR,50.6,3.1,Europe/Paris,webshop\n"
     )
-    subprocess.run([sys.executable, "-m", "api", "import", "locations", str(locations)], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "api", "import", "locations", str(locations)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     csv = write_stock_csv(folder / "stock.csv", lines)
     results = []
     for run in ("first", "again"):

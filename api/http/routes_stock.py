@@ -39,13 +39,13 @@ async def get_locations(query: Annotated[LocationQuery, Query()], dom: Container
 
 
 @router.post("/stock/counts")
-def post_counts(body: CountsIn, dom: ContainerDep) -> Response:
+def post_counts(body: CountsIn, dom: ContainerDep, now: NowDep) -> Response:
     """Absolute counts in bulk: all checked first, then applied in one transaction.
 
     A count not newer than the last one applied to its SKU and location is
     ignored, so sending the same file twice changes nothing.
     """
-    report = dom.fulfilment.count_stock([count.to_count() for count in body.counts])
+    report = dom.fulfilment.count_stock([count.to_count() for count in body.counts], now)
     dom.runtime.settle("fulfilment", report.notification_id)
     return OrjsonResponse({"applied": report.applied, "unchanged": report.unchanged})
 

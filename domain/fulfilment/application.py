@@ -15,6 +15,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.errors import FieldProblem, InvalidCommand, NotFound
 from domain.fulfilment.location import Location, LocationProfile, check_profile, location_id_for
 from domain.fulfilment.stock_item import StockItem, stock_item_id_for
+from domain.orders.placement import MAX_CLOCK_SKEW
 from domain.recordings import last_notification_id
 
 T = TypeVar("T")
@@ -83,8 +84,19 @@ class Fulfilment(Application[UUID]):
 
     # --- stock levels -----------------------------------------------------------
 
-    def count_stock(self, counts: list[StockCount]) -> CountReport:
-        """Apply absolute counts in one transaction; all are checked before any is applied."""
+    def count_stock(self, counts: list[StockCount], now: datetime) -> CountReport:
+        """Apply absolute counts in one transaction; all are checked before any is applied.
+
+        A count from the future is refused: it would make every real count
+        "not newer" and so be ignored until that moment.
+        """
+        late = [
+            FieldProblem(f"counts.{n}.counted_at", "is in the future")
+            for n, count in enumerate(counts)
+            if count.counted_at > now + MAX_CLOCK_SKEW
+        ]
+        if late:
+            raise InvalidCommand(late)
         self._check_locations(count.location for count in counts)
 
         def attempt() -> CountReport:

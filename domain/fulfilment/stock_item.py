@@ -152,6 +152,8 @@ class StockItem(Aggregate):
         A line already reserved with the same quantity is a retry and changes
         nothing; with another quantity it is a conflict.
         """
+        if "/" in order_id or not order_id:
+            raise InvalidCommand([_problem("order_id", "must be non-empty and contain no '/'")])
         new: dict[str, int] = {}
         for line_id, quantity in lines.items():
             _check_quantity(f"lines.{line_id}", quantity)

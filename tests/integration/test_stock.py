@@ -25,7 +25,9 @@ def given_stock(
     dom: Container, quantity: int, code: str = "WH1", sku: str = "A", **location
 ) -> None:
     dom.fulfilment.define_location(a_location(code, **location), NOW)
-    settled(dom, dom.fulfilment.count_stock([StockCount(code, sku, quantity, NOW)]).notification_id)
+    settled(
+        dom, dom.fulfilment.count_stock([StockCount(code, sku, quantity, NOW)], NOW).notification_id
+    )
 
 
 def test_a_count_shows_in_availability_at_once(dom: Container):
@@ -57,27 +59,36 @@ def test_availability_per_channel_counts_only_active_locations_serving_it(dom: C
 def test_counting_the_same_file_twice_changes_nothing(dom: Container):
     dom.fulfilment.define_location(a_location(), NOW)
     counts = [StockCount("WH1", f"S{n}", n, NOW, safety_stock=1) for n in range(20)]
-    first = dom.fulfilment.count_stock(counts)
+    first = dom.fulfilment.count_stock(counts, NOW)
     before = dom.fulfilment.recorder.max_notification_id()
-    again = dom.fulfilment.count_stock(counts)
+    again = dom.fulfilment.count_stock(counts, NOW)
     assert (first.applied, again.applied, again.unchanged) == (20, 0, 20)
     assert dom.fulfilment.recorder.max_notification_id() == before
+
+
+def test_counts_from_the_future_are_refused(dom: Container):
+    dom.fulfilment.define_location(a_location(), NOW)
+    with pytest.raises(InvalidCommand) as refused:
+        dom.fulfilment.count_stock([StockCount("WH1", "A", 1, NOW + timedelta(hours=2))], NOW)
+    assert refused.value.problems[0].field == "counts.0.counted_at"
+    assert dom.fulfilment.recorder.max_notification_id() == 1
 
 
 def test_counts_for_an_unknown_location_change_nothing(dom: Container):
     dom.fulfilment.define_location(a_location(), NOW)
     with pytest.raises(InvalidCommand):
         dom.fulfilment.count_stock(
-            [StockCount("WH1", "A", 1, NOW), StockCount("NOPE", "A", 1, NOW)]
+            [StockCount("WH1", "A", 1, NOW), StockCount("NOPE", "A", 1, NOW)], NOW
         )
     assert dom.fulfilment.recorder.max_notification_id() == 1
 
 
 def test_movements_are_idempotent_by_reference(dom: Container):
     given_stock(dom, 10)
+    later = NOW + timedelta(minutes=1)  # a movement at the count's moment is already in it
     for _ in range(2):
-        dom.fulfilment.move_stock("WH1", "A", Movement.RECEIVED, 5, "", "PO-1", NOW)
-    dom.fulfilment.move_stock("WH1", "A", Movement.DAMAGED, 2, "dropped", "D-1", NOW)
+        dom.fulfilment.move_stock("WH1", "A", Movement.RECEIVED, 5, "", "PO-1", later)
+    dom.fulfilment.move_stock("WH1", "A", Movement.DAMAGED, 2, "dropped", "D-1", later)
     assert dom.fulfilment.stock_item("WH1", "A").on_hand == 13
 
 
@@ -87,7 +98,7 @@ def test_a_late_count_keeps_later_movements_and_reservations(dom: Container):
     dom.fulfilment.move_stock(
         "WH1", "A", Movement.RECEIVED, 5, "", "PO-2", NOW + timedelta(minutes=10)
     )
-    dom.fulfilment.count_stock([StockCount("WH1", "A", 8, NOW + timedelta(minutes=5))])
+    dom.fulfilment.count_stock([StockCount("WH1", "A", 8, NOW + timedelta(minutes=5))], NOW)
     item = dom.fulfilment.stock_item("WH1", "A")
     assert (item.on_hand, item.reserved) == (13, 4)
 

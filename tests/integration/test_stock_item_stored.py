@@ -39,7 +39,7 @@ def machine_for(dom: Container, fresh: Fulfilment) -> type[RuleBasedStateMachine
             super().__init__()
             self.code = f"L{uuid.uuid4().hex[:10]}".upper()
             dom.fulfilment.define_location(a_location(self.code), NOW)
-            dom.fulfilment.count_stock([StockCount(self.code, "SKU", 10, NOW)])
+            dom.fulfilment.count_stock([StockCount(self.code, "SKU", 10, NOW)], NOW)
             self.now = NOW
             self.moves = 0
 
@@ -54,7 +54,9 @@ def machine_for(dom: Container, fresh: Fulfilment) -> type[RuleBasedStateMachine
         def count(self, quantity: int, back: int) -> None:
             counted_at = self.now - timedelta(minutes=back)
             with contextlib.suppress(InvalidCommand):  # older than the movements kept
-                dom.fulfilment.count_stock([StockCount(self.code, "SKU", quantity, counted_at)])
+                dom.fulfilment.count_stock(
+                    [StockCount(self.code, "SKU", quantity, counted_at)], self.now
+                )
 
         @rule(movement=st.sampled_from(list(Movement)), quantity=st.integers(-5, 12))
         def move(self, movement: Movement, quantity: int) -> None:
