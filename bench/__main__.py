@@ -9,6 +9,7 @@ from adapters.settings import Settings
 from bench.baseline import bare_saves_per_second
 from bench.http_load import http_intake
 from bench.inprocess import orders_per_second
+from bench.sourcing import latencies_ms
 from bench.stock import import_stock_csv, reservations_per_second
 from bench.stores import postgres_url, sqlite_dir
 
@@ -77,11 +78,30 @@ def bench_import() -> None:
         print(f"    {summary}", flush=True)
 
 
+def bench_sourcing() -> None:
+    print("\n== sourcing engine (pure, in process) ==", flush=True)
+    for locations, lines, target in (
+        (100, 5, 0.3),
+        (500, 10, None),
+        (2000, 20, 5.0),
+        (4000, 20, None),
+    ):
+        p50, p99, worst = latencies_ms(locations, lines, 1000 if locations <= 500 else 300)
+        aim = f" (target p99 < {target} ms)" if target else ""
+        print(f"  {locations:>5} locations x {lines:>2} lines: p50 {p50:6.3f} ms  p99 {p99:6.3f} ms  "
+              f"max {worst:6.3f} ms{aim}", flush=True)  # fmt: skip
+
+
 def main() -> None:
-    stores = sys.argv[1:] or ["sqlite", "postgres", "import"]
+    stores = sys.argv[1:] or ["sourcing", "sqlite", "postgres", "import"]
     print(f"dom benchmark: {COUNT} operations per measurement; orders have 2 lines")
     for store in stores:
-        bench_import() if store == "import" else bench_store(store)
+        if store == "sourcing":
+            bench_sourcing()
+        elif store == "import":
+            bench_import()
+        else:
+            bench_store(store)
 
 
 main()

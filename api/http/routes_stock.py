@@ -16,7 +16,10 @@ from api.http.schemas_stock import (
     LocationIn,
     LocationQuery,
     MovementIn,
+    ReleaseIn,
+    ReservationIn,
 )
+from domain.fulfilment.application import Outcome
 from projections.availability_queries import available_to_promise, inventory, locations
 
 router = APIRouter(tags=["stock"])
@@ -62,8 +65,31 @@ def post_movement(body: MovementIn, dom: ContainerDep, now: NowDep) -> Response:
         body.reference,
         now,
     )
+    return _levels(dom, body.location.upper(), body.sku, outcome)
+
+
+@router.post("/stock/reservations")
+def post_reservation(body: ReservationIn, dom: ContainerDep) -> Response:
+    """Reserve units for an order's lines (all or none); a retry changes nothing.
+
+    The sourcing policy reserves for released orders; this is for operators
+    and integrations that hold stock themselves (e.g. a store's own sale).
+    """
+    location = body.location.upper()
+    outcome = dom.fulfilment.reserve(location, body.sku, body.order_id, body.lines)
+    return _levels(dom, location, body.sku, outcome)
+
+
+@router.post("/stock/reservations/release")
+def release_reservation(body: ReleaseIn, dom: ContainerDep) -> Response:
+    location = body.location.upper()
+    outcome = dom.fulfilment.release(location, body.sku, body.order_id, body.line_ids)
+    return _levels(dom, location, body.sku, outcome)
+
+
+def _levels(dom: ContainerDep, location: str, sku: str, outcome: Outcome) -> Response:
     dom.runtime.settle("fulfilment", outcome.notification_id)
-    item = dom.fulfilment.stock_item(body.location, body.sku)
+    item = dom.fulfilment.stock_item(location, sku)
     return OrjsonResponse(
         {
             "changed": outcome.changed,

@@ -91,6 +91,20 @@ class MovementIn(Strict):
     reason: Annotated[str, Field(max_length=500)] = ""
 
 
+class ReservationIn(Strict):
+    location: Code
+    sku: Sku
+    order_id: Annotated[str, Field(pattern=r"^[^/]{1,64}$")]
+    lines: Annotated[dict[str, Annotated[int, Field(strict=True, gt=0)]], Field(min_length=1)]
+
+
+class ReleaseIn(Strict):
+    location: Code
+    sku: Sku
+    order_id: Annotated[str, Field(pattern=r"^[^/]{1,64}$")]
+    line_ids: Annotated[list[str], Field(min_length=1)] | None = None
+
+
 class LocationQuery(Strict):
     channel: str | None = None
     active: bool | None = None

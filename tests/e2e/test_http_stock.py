@@ -123,3 +123,24 @@ def test_bad_stock_commands_change_nothing(client: TestClient, dom: Container):
     assert (
         client.get("/availability", params={"sku": "A"}).status_code == 422
     )  # channel is required
+
+
+def test_a_reservation_shows_in_availability_at_once_and_never_oversells(client: TestClient):
+    client.put("/locations/WH1", json=a_location_body())
+    client.post("/stock/counts", json={"counts": [count("A", 5)]})
+    body = {"location": "WH1", "sku": "A", "order_id": "o-1", "lines": {"1": 2, "2": 1}}
+    reserved = client.post("/stock/reservations", json=body)
+    assert reserved.status_code == 200 and reserved.json()["available"] == 2
+    assert client.post("/stock/reservations", json=body).json()["changed"] is False
+    atp = client.get("/availability", params={"sku": "A", "channel": "webshop"}).json()["items"][0]
+    assert atp["available_to_promise"] == 2
+    too_many = client.post(
+        "/stock/reservations", json={**body, "order_id": "o-2", "lines": {"1": 3}}
+    )
+    assert too_many.status_code == 409 and too_many.json()["error"] == "insufficient_stock"
+    released = client.post(
+        "/stock/reservations/release", json={"location": "WH1", "sku": "A", "order_id": "o-1"}
+    )
+    assert released.json()["available"] == 5
+    atp = client.get("/availability", params={"sku": "A", "channel": "webshop"}).json()["items"][0]
+    assert atp["available_to_promise"] == 5
