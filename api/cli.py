@@ -21,6 +21,8 @@ projections_cli = typer.Typer(no_args_is_help=True, help="Read models.")
 cli.add_typer(projections_cli, name="projections")
 import_cli = typer.Typer(no_args_is_help=True, help="ETL from ERP exports (CSV).")
 cli.add_typer(import_cli, name="import")
+policy_cli = typer.Typer(no_args_is_help=True, help="Routing policies (rule sets as JSON files).")
+cli.add_typer(policy_cli, name="policy")
 CsvFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
 
 
@@ -126,6 +128,46 @@ def import_locations_command(file: CsvFile) -> None:
         )
     _finish(
         f"{report.applied} locations registered or changed, {report.unchanged} unchanged", rejected
+    )
+
+
+@policy_cli.command("draft")
+def draft_policy(
+    name: str,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    note: Annotated[str, typer.Option(help="why this version")] = "",
+) -> None:
+    """Draft a new version of a routing policy from a JSON rule set."""
+    import orjson
+
+    from domain.errors import InvalidCommand
+
+    dom = bootstrap()
+    try:
+        rules = orjson.loads(file.read_bytes())
+        version = dom.fulfilment.draft_policy(name, rules, note, datetime.now(UTC))
+    except orjson.JSONDecodeError as error:
+        typer.echo(f"{file}: not JSON: {error}", err=True)
+        raise typer.Exit(2) from error
+    except InvalidCommand as error:
+        typer.echo(f"{file}: {error.detail}", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"{name}: draft version {version}")
+
+
+@policy_cli.command("activate")
+def activate_policy(name: str, version: int) -> None:
+    """Make a drafted version the active one (the previous active version is retired)."""
+    from domain.errors import DomainError
+
+    dom = bootstrap()
+    try:
+        outcome = dom.fulfilment.activate_policy(name, version, datetime.now(UTC))
+    except DomainError as error:
+        typer.echo(error.detail, err=True)
+        raise typer.Exit(2) from error
+    typer.echo(
+        f"{name}: version {version} {'activated' if outcome.changed else 'was already active'}"
     )
 
 

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.bootstrap import Container, bootstrap
-from api.http import errors, routes_health, routes_orders, routes_stock
+from api.http import errors, routes_health, routes_orders, routes_routing, routes_stock
 from api.http.intake import IntakeBatcher
 from api.http.responses import OrjsonResponse
 
@@ -40,4 +40,5 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(routes_health.router)
     app.include_router(routes_orders.router)
     app.include_router(routes_stock.router)
+    app.include_router(routes_routing.router)
     return app

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -14,6 +14,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.errors import FieldProblem, InvalidCommand, NotFound
 from domain.fulfilment.location import Location, LocationProfile, check_profile, location_id_for
+from domain.fulfilment.routing_policy import RoutingPolicy, policy_id_for
 from domain.fulfilment.stock_item import StockItem, stock_item_id_for
 from domain.orders.placement import MAX_CLOCK_SKEW
 from domain.recordings import last_notification_id
@@ -81,6 +82,41 @@ class Fulfilment(Application[UUID]):
         if location is None:
             raise NotFound(f"location {code} not found")
         return location
+
+    # --- routing policies ---------------------------------------------------------
+
+    def draft_policy(self, name: str, rules: dict[str, Any], note: str, now: datetime) -> int:
+        """Record a draft version of a routing policy (creating the policy if new)."""
+
+        def attempt() -> int:
+            policy = self._find(RoutingPolicy, policy_id_for(name)) or RoutingPolicy(name=name)
+            version = policy.draft(rules, note, now)
+            self.save(policy)
+            return version
+
+        return _retrying(attempt)
+
+    def activate_policy(self, name: str, version: int, now: datetime) -> Outcome:
+        def attempt() -> Outcome:
+            policy = self.get_policy(name)
+            changed = policy.activate(version, now)
+            return Outcome(changed, last_notification_id(self.save(policy)) if changed else None)
+
+        return _retrying(attempt)
+
+    def retire_policy(self, name: str, version: int, now: datetime) -> Outcome:
+        def attempt() -> Outcome:
+            policy = self.get_policy(name)
+            changed = policy.retire(version, now)
+            return Outcome(changed, last_notification_id(self.save(policy)) if changed else None)
+
+        return _retrying(attempt)
+
+    def get_policy(self, name: str) -> RoutingPolicy:
+        policy = self._find(RoutingPolicy, policy_id_for(name))
+        if policy is None:
+            raise NotFound(f"routing policy {name} not found")
+        return policy
 
     # --- stock levels -----------------------------------------------------------
 
