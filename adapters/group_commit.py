@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresProcessRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteProcessRecorder
 
 MAX_BATCH_EVENTS = 1000
 
@@ -117,6 +117,34 @@ class GroupCommitSQLiteRecorder(SQLiteApplicationRecorder):
 
 
 class GroupCommitPostgresRecorder(PostgresApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.group = GroupCommit(super().insert_events)
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if kwargs:
+            return super().insert_events(stored_events, **kwargs)
+        return self.group.insert(stored_events)
+
+
+class GroupCommitSQLiteProcessRecorder(SQLiteProcessRecorder):
+    """Process recorder (events with tracking) whose plain saves are group-committed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.group = GroupCommit(super().insert_events)
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if kwargs:
+            return super().insert_events(stored_events, **kwargs)
+        return self.group.insert(stored_events)
+
+
+class GroupCommitPostgresProcessRecorder(PostgresProcessRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.group = GroupCommit(super().insert_events)

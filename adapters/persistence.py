@@ -33,6 +33,7 @@ def event_store_env(settings: Settings, context: str) -> dict[str, str]:
             "SQLITE_DBNAME": str(settings.data_dir / f"{context}.sqlite"),
             "SQLITE_LOCK_TIMEOUT": "10",
             "APPLICATION_RECORDER_TOPIC": "adapters.group_commit:GroupCommitSQLiteRecorder",
+            "PROCESS_RECORDER_TOPIC": "adapters.group_commit:GroupCommitSQLiteProcessRecorder",
         }
     else:
         env |= {
@@ -42,6 +43,7 @@ def event_store_env(settings: Settings, context: str) -> dict[str, str]:
             "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
             "POSTGRES_LOCK_TIMEOUT": "10",
             "APPLICATION_RECORDER_TOPIC": "adapters.group_commit:GroupCommitPostgresRecorder",
+            "PROCESS_RECORDER_TOPIC": "adapters.group_commit:GroupCommitPostgresProcessRecorder",
         }
     # Prefix every key with the context's name so that one process can host
     # several contexts, each with its own table, without their settings mixing.

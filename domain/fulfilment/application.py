@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.errors import FieldProblem, InvalidCommand, NotFound
@@ -17,6 +17,7 @@ from domain.fulfilment.location import Location, LocationProfile, check_profile,
 from domain.fulfilment.routing_policy import RoutingPolicy, policy_id_for
 from domain.fulfilment.stock_item import StockItem, stock_item_id_for
 from domain.orders.placement import MAX_CLOCK_SKEW
+from domain.processing import ContextApplication
 from domain.recordings import last_notification_id
 
 T = TypeVar("T")
@@ -51,7 +52,7 @@ class CountReport:
     notification_id: int | None
 
 
-class Fulfilment(Application[UUID]):
+class Fulfilment(ContextApplication):
     name = "fulfilment"
 
     # --- locations --------------------------------------------------------------

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.errors import Conflict, DomainError, NotFound
 from domain.orders.order import LineState, Order, order_id_for
 from domain.orders.placement import PlaceOrder
+from domain.processing import ContextApplication
 from domain.recordings import last_notification_id
 
 
@@ -22,7 +23,7 @@ class Placement:
     notification_id: int | None
 
 
-class Orders(Application[UUID]):
+class Orders(ContextApplication):
     name = "orders"
 
     def place_order(self, command: PlaceOrder, now: datetime) -> Placement:
