@@ -151,3 +151,12 @@ def test_50_concurrent_reservations_for_the_last_10_units_give_exactly_10(durabl
     assert state.reserved == 10 and state.available == 0
     durable.runtime.catch_up_all()
     assert inventory(durable.store, "A")[0]["reserved"] == 10
+
+
+def test_availability_ignores_the_other_aggregates_of_fulfilment(dom: Container):
+    given_stock(dom, 3)
+    rules = {"strategies": [{"name": "any", "criteria": [{"kind": "priority"}]}]}
+    dom.fulfilment.draft_policy("default", rules, "", NOW)
+    dom.runtime.catch_up_all()
+    assert dom.runtime.rebuild_all()["availability"] > 0
+    assert inventory(dom.store, "A")[0]["on_hand"] == 3
