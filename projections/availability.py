@@ -121,5 +121,7 @@ class AvailabilityProjection:
             view.set_levels(
                 aggregate_id, event.originator_version, getattr(event, "levels", {}), at
             )
-        else:
+        elif isinstance(event, Location.Event):
             raise ProjectionGap(f"availability cannot apply {type(event).__qualname__}")
+        # Events of the context's other aggregates (orders to fulfil, shipments,
+        # policies) are not about availability.
