@@ -7,6 +7,7 @@ not when an order arrives.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -83,7 +84,11 @@ def _strategy(raw: Any, where: str, problems: Problems) -> Strategy:
         problems.add(where, "a strategy is an object")
         return Strategy("", Conditions(), (), Fallback.EXCEPTION)
     criteria = []
-    for n, item in enumerate(raw.get("criteria", [])):
+    raw_criteria = raw.get("criteria", [])
+    if not isinstance(raw_criteria, list):
+        problems.add(f"{where}.criteria", "a list of criteria")
+        raw_criteria = []
+    for n, item in enumerate(raw_criteria):
         kind = item.get("kind") if isinstance(item, dict) else None
         if kind not in KINDS:
             problems.add(
@@ -102,9 +107,24 @@ def _strategy(raw: Any, where: str, problems: Problems) -> Strategy:
                     tuple(criteria), fallback)  # fmt: skip
 
 
-def _conditions(raw: dict[str, Any], where: str, problems: Problems) -> Conditions:
+def _conditions(raw: Any, where: str, problems: Problems) -> Conditions:
+    if not isinstance(raw, dict):
+        problems.add(f"{where}.when", "conditions are an object")
+        raw = {}
+
     def values(key: str) -> frozenset[str]:
-        return frozenset(str(v) for v in raw.get(key, []))
+        found = raw.get(key, [])
+        if not isinstance(found, list):
+            problems.add(f"{where}.when.{key}", "a list")
+            return frozenset()
+        return frozenset(str(v) for v in found)
+
+    min_priority = raw.get("min_priority")
+    if min_priority is not None and (
+        not isinstance(min_priority, int) or isinstance(min_priority, bool)
+    ):
+        problems.add(f"{where}.when.min_priority", "a whole number")
+        min_priority = None
 
     return Conditions(
         channels=values("channels"),
@@ -113,7 +133,7 @@ def _conditions(raw: dict[str, Any], where: str, problems: Problems) -> Conditio
         min_value=_decimal(raw.get("min_value"), f"{where}.when.min_value", problems),
         max_value=_decimal(raw.get("max_value"), f"{where}.when.max_value", problems),
         service_levels=values("service_levels"),
-        min_priority=raw.get("min_priority"),
+        min_priority=min_priority,
         tags=values("tags"),
         skus=values("skus"),
     )
@@ -126,16 +146,30 @@ def _check_params(kind: str, params: dict[str, Any], where: str, problems: Probl
         problems.add(f"{where}.mode", f"one of {sorted(STOCK_MODES)}")
     if kind == "max_splits" and not (isinstance(params.get("max"), int) and params["max"] >= 1):
         problems.add(f"{where}.max", "a whole number >= 1")
-    if kind in ("location_type", "location_group") and not (
-        params.get("include") or params.get("exclude")
-    ):
-        problems.add(where, "give include or exclude")
+    if kind in ("location_type", "location_group"):
+        if not (params.get("include") or params.get("exclude")):
+            problems.add(where, "give include or exclude")
+        for key in ("include", "exclude"):
+            names = params.get(key, [])
+            if not (isinstance(names, list) and all(isinstance(v, str) for v in names)):
+                problems.add(f"{where}.{key}", "a list of names")
     if kind == "min_shipment_value":
         _decimal(params.get("amount"), f"{where}.amount", problems, required=True)
-    if kind == "shipping_cost" and not isinstance(params.get("rates"), dict):
-        problems.add(f"{where}.rates", "{location: {country or '*': cost}}")
-    if kind == "distance" and not all(_positive(b) for b in params.get("bands_km", [])):
-        problems.add(f"{where}.bands_km", "positive kilometres")
+    if kind == "shipping_cost" and not _rate_table(params.get("rates")):
+        problems.add(f"{where}.rates", "{location: {country or '*': cost}} with numeric costs")
+    if kind == "distance":
+        bands = params.get("bands_km", [])
+        if not isinstance(bands, list) or not all(_positive(b) for b in bands):
+            problems.add(f"{where}.bands_km", "positive kilometres")
+        elif any(a >= b for a, b in itertools.pairwise(bands)):
+            problems.add(f"{where}.bands_km", "in increasing order")
+
+
+def _rate_table(rates: Any) -> bool:
+    return isinstance(rates, dict) and all(
+        isinstance(table, dict) and all(_positive(cost) or cost == 0 for cost in table.values())
+        for table in rates.values()
+    )
 
 
 def _positive(value: Any) -> bool:
