@@ -344,11 +344,24 @@ def allocate(run: _Sourcing, ranked: list[int],
     order, network = run.order, run.network
     kinds = {criterion.kind: criterion for criterion in strategy.criteria}
     units = _units(order, "keep_groups_together" in kinds)
+    plan: dict[str, dict[str, int]] = {}
+    unfilled: dict[str, int] = {}
     if "fewest_shipments" in kinds and ranked:
         whole = run.whole_order()
         first = next((n for n in ranked if whole[n]), None)
         if first is not None:
-            return {network.codes[first]: {line.line_id: line.quantity for line in order.lines}}, {}
+            plan = {network.codes[first]: {line.line_id: line.quantity for line in order.lines}}
+    if not plan:
+        plan, unfilled = _greedy(run, ranked, kinds, units)
+    if "min_shipment_value" in kinds:
+        minimum = Decimal(str(kinds["min_shipment_value"].param("amount")))
+        _enforce_minimum(order, minimum, plan, unfilled)
+    return plan, unfilled
+
+
+def _greedy(run: _Sourcing, ranked: list[int], kinds: dict[str, Criterion],
+            units: list[list[LineToSource]]) -> tuple[dict[str, dict[str, int]], dict[str, int]]:  # fmt: skip
+    network = run.network
     limit = kinds["max_splits"].param("max") + 1 if "max_splits" in kinds else max(len(ranked), 1)
     stock_mode = kinds["stock"].param("mode", "line") if "stock" in kinds else "line"
     taken: dict[int, dict[str, int]] = {}  # candidate -> sku -> units already allocated there
@@ -360,9 +373,6 @@ def allocate(run: _Sourcing, ranked: list[int],
                 _place_partially(unit[0], network, ranked, taken, plan, limit, unfilled)
             else:
                 unfilled.update({line.line_id: line.quantity for line in unit})
-    if "min_shipment_value" in kinds:
-        minimum = Decimal(str(kinds["min_shipment_value"].param("amount")))
-        _enforce_minimum(order, minimum, plan, unfilled)
     return plan, unfilled
 
 
