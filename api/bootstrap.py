@@ -9,10 +9,13 @@ from adapters.persistence import event_store_env
 from adapters.readstore import ReadStore
 from adapters.settings import Settings
 from domain.fulfilment.application import Fulfilment
+from domain.fulfilment.policies import WhenOrdersChangeFulfilThem, WhenStockRisesSourceBackorders
 from domain.orders.application import Orders
+from domain.orders.policies import WhenFulfilmentDecidesRollUp
 from projections.availability import AvailabilityProjection
 from projections.order_status import OrderStatusProjection
-from projections.runtime import Follower, Runtime
+from projections.routing import RoutingProjection
+from projections.runtime import Follower, PolicyFollower, Runtime
 
 
 @dataclass
@@ -35,9 +38,13 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
     orders = Orders(env=event_store_env(settings, Orders.name))
     fulfilment = Fulfilment(env=event_store_env(settings, Fulfilment.name))
     store = ReadStore(settings)
-    followers = [
+    followers: list[Follower | PolicyFollower] = [
+        PolicyFollower(WhenOrdersChangeFulfilThem(fulfilment), orders, fulfilment),
+        PolicyFollower(WhenStockRisesSourceBackorders(fulfilment), fulfilment, fulfilment),
+        PolicyFollower(WhenFulfilmentDecidesRollUp(orders), fulfilment, orders),
         Follower(OrderStatusProjection(), orders, store),
         Follower(AvailabilityProjection(), fulfilment, store),
+        Follower(RoutingProjection(), fulfilment, store),
     ]
     runtime = Runtime(
         followers,

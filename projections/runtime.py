@@ -137,26 +137,119 @@ class Follower:
             )
 
 
+class Policy(Protocol):
+    name: str
+    upstream: str
+
+    def react(self, event: Any) -> list[Any]: ...
+
+
+class PolicyFollower:
+    """Drives a policy: one upstream event, its reaction and the position, in one transaction.
+
+    The position lives in the downstream context's own tracking table (the
+    library's process recorder), so a crash or a second process can never
+    record a reaction twice: the second insert of a position fails and its
+    transaction, reaction included, rolls back.
+    """
+
+    def __init__(self, policy: Policy, source: Application[Any], target: Any) -> None:
+        self.policy = policy
+        self.projection = policy  # what Runtime reads: name and upstream
+        self.source = source
+        self.target = target
+        self.name = policy.name
+        self._lock = threading.Lock()
+        self._known = 0
+
+    def position(self) -> int:
+        self._known = max(self._known, self.target.position_of(self.source.name))
+        return self._known
+
+    def catch_up(self, batch_size: int = BATCH_SIZE, target: int | None = None) -> int:
+        applied = 0
+        with self._lock:
+            while target is None or self._known < target:
+                position = self.position()
+                notifications = self.source.recorder.select_notifications(
+                    start=position, limit=batch_size, inclusive_of_start=False
+                )
+                if not notifications:
+                    break
+                for notification in notifications:
+                    event = self.source.mapper.to_domain_event(notification)
+                    tracking = Tracking(self.source.name, notification.id)
+                    try:
+                        self.target.record_processed(self.policy.react(event), tracking)
+                    except (IntegrityError, OperationalError):
+                        time.sleep(0.01)  # someone moved first: read the position again
+                        break
+                    self._known = notification.id
+                    applied += 1
+                if len(notifications) < batch_size and target is None:
+                    break
+        return applied
+
+    def ensure(self, notification_id: int | None) -> None:
+        if notification_id is not None and self._known < notification_id:
+            self.catch_up(target=notification_id)
+
+    def wait_for(self, notification_id: int | None, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while notification_id is not None and self.position() < notification_id:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
+    def rebuild(self) -> int:
+        return 0  # a policy's effects are events of its own context; nothing to rebuild
+
+
 class Runtime:
     """The followers of one process, and how a command waits for its effects."""
 
-    def __init__(self, followers: list[Follower], inline: bool, timeout: float) -> None:
+    def __init__(
+        self, followers: list[Follower | PolicyFollower], inline: bool, timeout: float
+    ) -> None:
         self.followers = {follower.name: follower for follower in followers}
         self.inline = inline
         self.timeout = timeout
 
     def settle(self, upstream: str, notification_id: int | None) -> None:
-        """Make a command's effects visible in every read model that follows its context."""
-        for follower in self.followers.values():
-            if follower.projection.upstream != upstream:
-                continue
-            if self.inline:
-                follower.ensure(notification_id)
-            else:
-                follower.wait_for(notification_id, self.timeout)
+        """Make a command's effects, and the effects of the policies it set off, visible."""
+        pending: dict[str, int | None] = {upstream: notification_id}
+        for _ in range(8):  # a command's consequences settle in a few hops
+            if not pending:
+                return
+            context, position = pending.popitem()
+            for follower in self.followers.values():
+                if follower.projection.upstream != context:
+                    continue
+                if not self.inline:
+                    # Workers drive everything; the answer waits for the read models
+                    # of the command's own context, not for other contexts' reactions.
+                    if isinstance(follower, Follower):
+                        follower.wait_for(position, self.timeout)
+                    continue
+                follower.ensure(position)
+                if isinstance(follower, PolicyFollower):
+                    reached = follower.target.recorder.max_notification_id()
+                    if reached:
+                        pending[follower.target.name] = max(
+                            reached, pending.get(follower.target.name) or 0
+                        )
 
     def catch_up_all(self) -> int:
-        return sum(follower.catch_up() for follower in self.followers.values())
+        """Drive every follower until a whole pass applies nothing."""
+        total = 0
+        while applied := sum(follower.catch_up() for follower in self.followers.values()):
+            total += applied
+        return total
 
     def rebuild_all(self) -> dict[str, int]:
-        return {name: follower.rebuild() for name, follower in self.followers.items()}
+        return {
+            name: follower.rebuild()
+            for name, follower in self.followers.items()
+            if isinstance(follower, Follower)
+        }

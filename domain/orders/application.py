@@ -67,6 +67,9 @@ class Orders(ContextApplication):
             for o in outcomes
         ]
 
+    def find_order(self, order_id: UUID) -> Order | None:
+        return self._find(order_id)
+
     def get_order(self, order_id: UUID) -> Order:
         order = self._find(order_id)
         if order is None:

@@ -1,0 +1,168 @@
+"""FulfilmentOrder: fulfilment's own record of an order it must ship, and every sourcing
+decision taken for it (with the explanation), so that routing can be audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.fulfilment.sourcing import LineToSource, OrderToSource
+
+
+class FulfilmentStatus(StrEnum):
+    WAITING = "waiting"  # placed, not released yet
+    SOURCED = "sourced"  # every line has a location
+    BACKORDERED = "backordered"  # some lines wait for stock
+    EXCEPTION = "exception"  # a person must decide
+    CANCELLED = "cancelled"
+
+
+class FulfilmentOrder(Aggregate):
+    class Received(Aggregate.Created):
+        order: dict[str, Any]
+
+    class Released(Aggregate.Event):
+        at: datetime
+
+    class Sourced(Aggregate.Event):
+        decision: dict[str, Any]
+        at: datetime
+
+    class LocationRejected(Aggregate.Event):
+        location: str
+        lines: dict[str, int]
+        reason: str
+        at: datetime
+
+    class LinesCancelled(Aggregate.Event):
+        line_ids: list[str]
+        at: datetime
+
+    @staticmethod
+    def create_id(order: dict[str, Any]) -> UUID:
+        return UUID(order["order_id"])
+
+    @event(Received)
+    def __init__(self, order: dict[str, Any]) -> None:
+        self.order = order
+        self.status = FulfilmentStatus.WAITING
+        self.released = False
+        self.allocated: dict[str, dict[str, int]] = {}  # location -> line id -> quantity
+        self.open: dict[str, int] = {line["line_id"]: line["quantity"] for line in order["lines"]}
+        self.excluded: list[str] = []  # locations that rejected this order
+        self.decisions = 0
+
+    @classmethod
+    def from_placement(cls, order_id: str, placed: dict[str, Any]) -> FulfilmentOrder:
+        address = placed["shipping_address"]
+        return cls(order={
+            "order_id": order_id, "channel": placed["channel"], "country": address["country"],
+            "region": address.get("region"), "latitude": address.get("latitude"),
+            "longitude": address.get("longitude"), "service_level": placed.get("service_level"),
+            "tags": placed.get("tags", []), "pickup_location": placed.get("pickup_location"),
+            "lines": [{k: line[k] for k in ("line_id", "sku", "quantity", "unit_price")}
+                      | {"group": line.get("group")} for line in placed["lines"]],
+        })  # fmt: skip
+
+    def to_source(self) -> OrderToSource:
+        """The lines still open, as the sourcing engine sees them."""
+        o = self.order
+        lines = tuple(
+            LineToSource(line["line_id"], line["sku"], self.open[line["line_id"]],
+                         Decimal(line["unit_price"]), line.get("group"))
+            for line in o["lines"] if self.open.get(line["line_id"], 0) > 0
+        )  # fmt: skip
+        return OrderToSource(
+            order_id=o["order_id"], channel=o["channel"], country=o["country"], lines=lines,
+            region=o.get("region"), latitude=o.get("latitude"), longitude=o.get("longitude"),
+            service_level=o.get("service_level"), tags=frozenset(o.get("tags", [])),
+            pickup_location=o.get("pickup_location"),
+        )  # fmt: skip
+
+    @property
+    def needs_sourcing(self) -> bool:
+        return (
+            self.released
+            and self.status is not FulfilmentStatus.CANCELLED
+            and any(self.open.values())
+        )
+
+    def release(self, at: datetime) -> bool:
+        if self.released or self.status is FulfilmentStatus.CANCELLED:
+            return False
+        self._released(at=at)
+        return True
+
+    def record_decision(self, decision: dict[str, Any], at: datetime) -> None:
+        """Keep the decision and its explanation; allocated lines leave the open set."""
+        self._sourced(decision=decision, at=at)
+
+    def exclude(self, location: str, lines: dict[str, int], reason: str, at: datetime) -> None:
+        """A location rejected its shipment: those lines are open again, that location is out."""
+        self._rejected(location=location, lines=lines, reason=reason, at=at)
+
+    def cancel(self, line_ids: list[str], at: datetime) -> dict[str, dict[str, int]]:
+        """Cancel lines; returns what was allocated to them (location -> line -> quantity)."""
+        live = [
+            line_id
+            for line_id in line_ids
+            if self.open.get(line_id, 0) > 0
+            or any(line_id in lines for lines in self.allocated.values())
+        ]
+        if not live:
+            return {}
+        freed = {
+            location: {line_id: q for line_id, q in lines.items() if line_id in live}
+            for location, lines in self.allocated.items()
+        }
+        self._cancelled(line_ids=live, at=at)
+        return {location: lines for location, lines in freed.items() if lines}
+
+    @event(Released)
+    def _released(self, at: datetime) -> None:
+        self.released = True
+
+    @event(Sourced)
+    def _sourced(self, decision: dict[str, Any], at: datetime) -> None:
+        self.decisions += 1
+        for location, lines in decision["plan"].items():
+            for line_id, quantity in lines.items():
+                self.allocated.setdefault(location, {})
+                self.allocated[location][line_id] = (
+                    self.allocated[location].get(line_id, 0) + quantity
+                )
+                self.open[line_id] -= quantity
+        fallback = decision.get("fallback")
+        if not any(self.open.values()):
+            self.status = FulfilmentStatus.SOURCED
+        elif fallback == "backorder":
+            self.status = FulfilmentStatus.BACKORDERED
+        elif fallback == "cancel_unfillable":
+            self.open = {line_id: 0 for line_id in self.open}
+            self.status = FulfilmentStatus.SOURCED if self.allocated else FulfilmentStatus.CANCELLED
+        else:
+            self.status = FulfilmentStatus.EXCEPTION
+
+    @event(LocationRejected)
+    def _rejected(self, location: str, lines: dict[str, int], reason: str, at: datetime) -> None:
+        self.excluded.append(location)
+        for line_id, quantity in lines.items():
+            self.allocated.get(location, {}).pop(line_id, None)
+            self.open[line_id] = self.open.get(line_id, 0) + quantity
+        if not self.allocated.get(location):
+            self.allocated.pop(location, None)
+
+    @event(LinesCancelled)
+    def _cancelled(self, line_ids: list[str], at: datetime) -> None:
+        for line_id in line_ids:
+            self.open[line_id] = 0
+            for lines in self.allocated.values():
+                lines.pop(line_id, None)
+        self.allocated = {loc: lines for loc, lines in self.allocated.items() if lines}
+        if not self.allocated and not any(self.open.values()):
+            self.status = FulfilmentStatus.CANCELLED

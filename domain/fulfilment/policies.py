@@ -1,0 +1,80 @@
+"""Fulfilment's reactions: to orders (placed, released, cancelled) and to its own stock.
+
+Each reaction returns the aggregates it changed; the runtime saves them with
+the position of the event it reacted to, in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.fulfilment.fulfilment_order import FulfilmentOrder
+from domain.fulfilment.network import Backorders, backorders_id_for
+from domain.fulfilment.routing import Finds, Unit, release_lines, source_order
+from domain.fulfilment.stock_item import StockItem
+from domain.orders.order import Order
+
+STOCK_RISES = ("Counted", "Received", "Adjusted", "ReservationsReleased", "SafetyStockSet")
+
+
+class WhenOrdersChangeFulfilThem:
+    """Follows orders: keeps what to ship, sources released orders, frees cancelled lines."""
+
+    name = "fulfilment_policy"
+    upstream = "orders"
+
+    def __init__(self, fulfilment: Finds) -> None:
+        self.fulfilment = fulfilment
+
+    def react(self, event: Any) -> list[Any]:
+        unit = Unit(self.fulfilment)
+        if isinstance(event, Order.Placed):
+            order_id = str(event.originator_id)
+            unit.get(FulfilmentOrder, event.originator_id,
+                     lambda: FulfilmentOrder.from_placement(order_id, event.placed))  # fmt: skip
+        elif isinstance(event, Order.Released):
+            self.when_order_released_source_it(unit, event)
+        elif isinstance(event, Order.Cancelled):
+            self.when_lines_cancelled_free_them(unit, event)
+        return unit.changed()
+
+    @staticmethod
+    def when_order_released_source_it(unit: Unit, event: Any) -> None:
+        order = unit.get(FulfilmentOrder, event.originator_id)
+        if order is not None and order.release(event.at) and order.needs_sourcing:
+            source_order(unit, order, event.at)
+
+    @staticmethod
+    def when_lines_cancelled_free_them(unit: Unit, event: Any) -> None:
+        order = unit.get(FulfilmentOrder, event.originator_id)
+        if order is None:
+            return
+        skus = {line["line_id"]: line["sku"] for line in order.order["lines"]}
+        freed = order.cancel(event.line_ids, event.at)
+        release_lines(unit, str(event.originator_id), freed, skus)
+
+
+class WhenStockRisesSourceBackorders:
+    """Follows fulfilment's own log: when a SKU's stock rises, its backorders are sourced again."""
+
+    name = "backorder_policy"
+    upstream = "fulfilment"
+
+    def __init__(self, fulfilment: Finds) -> None:
+        self.fulfilment = fulfilment
+
+    def react(self, event: Any) -> list[Any]:
+        if not (isinstance(event, StockItem.Event) and type(event).__name__ in STOCK_RISES):
+            return []
+        unit = Unit(self.fulfilment)
+        item = unit.get(StockItem, event.originator_id)
+        waiting = unit.get(Backorders, backorders_id_for(item.sku)) if item is not None else None
+        if waiting is None:
+            return []
+        for order_id in list(waiting.waiting):
+            order = unit.get(FulfilmentOrder, FulfilmentOrder.create_id({"order_id": order_id}))
+            if order is not None and order.needs_sourcing:
+                source_order(unit, order, event.timestamp)
+            elif order is not None:
+                waiting.done(order_id)
+        return unit.changed()

@@ -1,0 +1,151 @@
+"""Sourcing an order for real: candidates from the aggregates, the engine's decision,
+then reservations, shipment requests and workload, all returned to be saved together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+from uuid import UUID
+
+from domain.fulfilment.fulfilment_order import FulfilmentOrder, FulfilmentStatus
+from domain.fulfilment.location import Location, location_id_for
+from domain.fulfilment.network import (
+    DIRECTORY_ID,
+    Backorders,
+    DailyWorkload,
+    LocationDirectory,
+    backorders_id_for,
+    workload_id_for,
+)
+from domain.fulfilment.routing_policy import RoutingPolicy, policy_id_for
+from domain.fulfilment.shipment import Shipment
+from domain.fulfilment.sourcing import Candidate, Network, OrderToSource, source
+from domain.fulfilment.stock_item import StockItem, stock_item_id_for
+
+T = TypeVar("T")
+DEFAULT_POLICY = "default"
+
+
+class Finds(Protocol):
+    def _find(self, kind: type[T], aggregate_id: UUID) -> T | None: ...
+
+
+class Unit:
+    """The aggregates one sourcing step touches, each loaded once."""
+
+    def __init__(self, app: Finds) -> None:
+        self.app = app
+        self.touched: dict[UUID, Any] = {}
+
+    def get(
+        self, kind: type[T], aggregate_id: UUID, new: Callable[[], T] | None = None
+    ) -> T | None:
+        if aggregate_id in self.touched:
+            found: T = self.touched[aggregate_id]
+            return found
+        loaded = self.app._find(kind, aggregate_id)
+        if loaded is None and new is not None:
+            loaded = new()
+        if loaded is not None:
+            self.touched[aggregate_id] = loaded
+        return loaded
+
+    def changed(self) -> list[Any]:
+        return [a for a in self.touched.values() if a.pending_events]
+
+
+def source_order(unit: Unit, order: FulfilmentOrder, now: datetime) -> None:
+    """Decide where the order's open lines ship from and act on it."""
+    wanted = order.to_source()
+    policy = unit.get(RoutingPolicy, policy_id_for(DEFAULT_POLICY))
+    if policy is None or policy.active_version is None:
+        order.record_decision(_no_policy(wanted), now)
+        return
+    version, rules = policy.rules()
+    candidates = _candidates(unit, wanted, now, set(order.excluded))
+    decision = source(wanted, Network(candidates), rules, version, now)
+    attempt = order.decisions + 1
+    skus = {line.line_id: line.sku for line in wanted.lines}
+    for location, lines in decision.plan.items():
+        for sku in {skus[line_id] for line_id in lines}:
+            item = unit.get(StockItem, stock_item_id_for(location, sku))
+            assert item is not None, "a candidate with stock has a stock item"
+            item.reserve(wanted.order_id, {lid: q for lid, q in lines.items() if skus[lid] == sku})
+        workload = _workload(unit, location, now)
+        workload.take()
+        shipment = Shipment(order_id=wanted.order_id, location=location, lines=lines,
+                            skus={lid: skus[lid] for lid in lines}, attempt=attempt, at=now)  # fmt: skip
+        unit.touched[shipment.id] = shipment
+    record = decision.as_record() | {"attempt": attempt, "at": now.isoformat()}
+    order.record_decision(record, now)
+    for sku in {skus[line_id] for line_id in decision.unfilled}:
+        if order.status is FulfilmentStatus.BACKORDERED:
+            _backorders(unit, sku).wait(wanted.order_id)
+    if not decision.unfilled:
+        for sku in set(skus.values()):
+            waiting = unit.get(Backorders, backorders_id_for(sku))
+            if waiting is not None:
+                waiting.done(wanted.order_id)
+
+
+def release_lines(
+    unit: Unit, order_id: str, freed: dict[str, dict[str, int]], skus: dict[str, str]
+) -> None:
+    """Give back the reservations of lines that will not ship from where they were allocated."""
+    for location, lines in freed.items():
+        for sku in {skus[line_id] for line_id in lines}:
+            item = unit.get(StockItem, stock_item_id_for(location, sku))
+            if item is not None:
+                item.release(order_id, [lid for lid in lines if skus[lid] == sku])
+
+
+def _candidates(
+    unit: Unit, order: OrderToSource, now: datetime, excluded: set[str]
+) -> list[Candidate]:
+    directory = unit.get(LocationDirectory, DIRECTORY_ID)
+    if directory is None:
+        return []
+    candidates = []
+    skus = {line.sku for line in order.lines}
+    for code in directory.codes:
+        location = unit.get(Location, location_id_for(code))
+        if location is None or not location.active or code in excluded:
+            continue
+        p = location.profile
+        stock = {}
+        for sku in skus:
+            item = unit.get(StockItem, stock_item_id_for(code, sku))
+            stock[sku] = max(item.available, 0) if item is not None else 0
+        workload = unit.get(DailyWorkload, workload_id_for(code, now.date()))
+        candidates.append(Candidate(
+            code=code, type=p["type"], latitude=p["latitude"], longitude=p["longitude"], stock=stock,
+            channels=frozenset(p["channels"]), groups=frozenset(p.get("groups", [])),
+            priority=p["priority"], daily_capacity=p["daily_capacity"],
+            orders_today=workload.shipments if workload is not None else 0,
+            pickup="pickup" in p["capabilities"],
+        ))  # fmt: skip
+    return candidates
+
+
+def _workload(unit: Unit, location: str, now: datetime) -> DailyWorkload:
+    day = now.date().isoformat()
+    found = unit.get(DailyWorkload, workload_id_for(location, now.date()),
+                     lambda: DailyWorkload(location=location, day=day))  # fmt: skip
+    assert found is not None
+    return found
+
+
+def _backorders(unit: Unit, sku: str) -> Backorders:
+    found = unit.get(Backorders, backorders_id_for(sku), lambda: Backorders(sku=sku))
+    assert found is not None
+    return found
+
+
+def _no_policy(order: OrderToSource) -> dict[str, Any]:
+    return {
+        "policy_version": None, "strategy": None, "plan": {},
+        "unfilled": {line.line_id: line.quantity for line in order.lines},
+        "fallback": "exception", "reason": f"no active routing policy {DEFAULT_POLICY!r}",
+        "candidates": [],
+    }  # fmt: skip

@@ -1,0 +1,50 @@
+"""Shipment: what one location is asked to ship for one order. Only its first steps
+live here (requested, rejected); picking, packing and carriers are another issue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidTransition
+
+
+def shipment_id_for(order_id: str, location: str, attempt: int) -> UUID:
+    return uuid5(NAMESPACE_URL, f"dom:shipment:{order_id}:{location.upper()}:{attempt}")
+
+
+class Shipment(Aggregate):
+    class Requested(Aggregate.Created):
+        order_id: str
+        location: str
+        lines: dict[str, int]
+        skus: dict[str, str]
+        attempt: int
+        at: datetime
+
+    @staticmethod
+    def create_id(order_id: str, location: str, attempt: int) -> UUID:
+        return shipment_id_for(order_id, location, attempt)
+
+    @event(Requested)
+    def __init__(self, order_id: str, location: str, lines: dict[str, int], skus: dict[str, str],
+                 attempt: int, at: datetime) -> None:  # fmt: skip
+        self.order_id = order_id
+        self.location = location
+        self.lines = lines
+        self.skus = skus  # line id -> sku, for releasing reservations
+        self.status = "requested"
+
+    def reject(self, reason: str, now: datetime) -> bool:
+        if self.status == "rejected":
+            return False
+        if self.status != "requested":
+            raise InvalidTransition(self.id, self.status, "reject")
+        self._rejected(reason=reason, at=now)
+        return True
+
+    @event("Rejected")
+    def _rejected(self, reason: str, at: datetime) -> None:
+        self.status = "rejected"

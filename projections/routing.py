@@ -1,0 +1,78 @@
+"""Routing read models: every sourcing decision with its explanation, and the exception
+queue (orders that wait for stock or for a person)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from adapters.readstore import ReadStore, Sql
+from domain.fulfilment.fulfilment_order import FulfilmentOrder
+from projections.order_status import iso
+
+KINDS = {"backorder": "backordered", "exception": "needs_decision"}
+
+
+class RoutingView:
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
+
+    def record_decision(
+        self, order_id: str, attempt: int, decision: dict[str, Any], at: str
+    ) -> None:
+        self.sql.execute(
+            "INSERT INTO routing_decisions VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (order_id, attempt, at, decision.get("strategy"), decision.get("policy_version"),
+             decision.get("fallback"), orjson.dumps(decision).decode()),
+        )  # fmt: skip
+        self.sql.execute("DELETE FROM exceptions WHERE order_id = ?", (order_id,))
+        kind = KINDS.get(decision.get("fallback") or "")
+        if kind and decision["unfilled"]:
+            reason = decision.get("reason") or _reason(decision)
+            self.sql.execute(
+                "INSERT INTO exceptions VALUES (?, ?, ?, ?, ?)",
+                (order_id, kind, reason, orjson.dumps(decision["unfilled"]).decode(), at),
+            )
+
+    def clear(self, order_id: str) -> None:
+        self.sql.execute("DELETE FROM exceptions WHERE order_id = ?", (order_id,))
+
+
+def _reason(decision: dict[str, Any]) -> str:
+    if decision.get("strategy") is None:
+        return "no strategy of the routing policy matches the order"
+    lines = ", ".join(decision["unfilled"])
+    return f"no eligible location can ship line(s) {lines}"
+
+
+class RoutingProjection:
+    name = "routing"
+    upstream = "fulfilment"
+    tables: tuple[str, ...] = ("routing_decisions", "exceptions")
+
+    def apply(self, sql: Sql, events: Sequence[Any]) -> None:
+        view = RoutingView(sql)
+        for event in events:
+            if isinstance(event, FulfilmentOrder.Sourced):
+                attempt = int(event.decision.get("attempt", event.originator_version))
+                view.record_decision(
+                    str(event.originator_id), attempt, event.decision, iso(event.at)
+                )
+            elif isinstance(event, FulfilmentOrder.LinesCancelled):
+                view.clear(str(event.originator_id))
+
+
+def routing_of(store: ReadStore, order_id: str) -> list[dict[str, Any]]:
+    rows = store.query(
+        "SELECT record, decided_at FROM routing_decisions WHERE order_id = ? ORDER BY attempt",
+        (order_id,),
+    )
+    return [orjson.loads(row["record"]) | {"decided_at": row["decided_at"]} for row in rows]
+
+
+def exception_queue(store: ReadStore, kind: str | None = None) -> list[dict[str, Any]]:
+    clause, params = ("WHERE kind = ?", [kind]) if kind else ("", [])
+    rows = store.query(f"SELECT * FROM exceptions {clause} ORDER BY since, order_id", params)
+    return [dict(row, lines=orjson.loads(row["lines"])) for row in rows]
