@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Path, Response
 from pydantic import Field
@@ -12,9 +13,15 @@ from api.http.responses import OrjsonResponse
 from api.http.schemas import Strict
 from domain.errors import NotFound
 from domain.fulfilment.routing_policy import RoutingPolicy
+from projections.order_status_queries import order_detail
+from projections.routing import exception_queue, routing_of
 
 router = APIRouter(tags=["routing"])
 Name = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+
+
+class RejectIn(Strict):
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class DraftIn(Strict):
@@ -67,3 +74,27 @@ def _latest(dom: ContainerDep, name: str) -> int | None:
         return max(dom.fulfilment.get_policy(name).versions, default=None)
     except NotFound:
         return None
+
+
+@router.get("/orders/{order_id}/routing", tags=["orders"])
+def get_routing(order_id: UUID, dom: ContainerDep) -> Response:
+    """Every sourcing decision for the order: strategy, policy version, plan, and why each
+    location won or lost (each criterion's verdict or score)."""
+    decisions = routing_of(dom.store, str(order_id))
+    if not decisions and order_detail(dom.store, str(order_id)) is None:
+        raise NotFound(f"order {order_id} not found")
+    return OrjsonResponse({"order_id": str(order_id), "decisions": decisions})
+
+
+@router.get("/exceptions")
+def get_exceptions(dom: ContainerDep, kind: str | None = None) -> Response:
+    """Orders that need a person or wait for stock, oldest first."""
+    return OrjsonResponse({"items": exception_queue(dom.store, kind)})
+
+
+@router.post("/shipments/{shipment_id}/reject", tags=["fulfilment"])
+def reject_shipment(shipment_id: UUID, body: RejectIn, dom: ContainerDep, now: NowDep) -> Response:
+    """A location cannot ship (no stock, no capacity): the lines are sourced again without it."""
+    outcome = dom.fulfilment.reject_shipment(shipment_id, body.reason, now)
+    dom.runtime.settle("fulfilment", outcome.notification_id)
+    return OrjsonResponse({"rejected": outcome.changed, "shipment_id": str(shipment_id)})

@@ -14,7 +14,10 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.errors import FieldProblem, InvalidCommand, NotFound
 from domain.fulfilment.location import Location, LocationProfile, check_profile, location_id_for
+from domain.fulfilment.network import DIRECTORY_ID, LocationDirectory
+from domain.fulfilment.routing import Unit, reject_shipment
 from domain.fulfilment.routing_policy import RoutingPolicy, policy_id_for
+from domain.fulfilment.shipment import Shipment
 from domain.fulfilment.stock_item import StockItem, stock_item_id_for
 from domain.orders.placement import MAX_CLOCK_SKEW
 from domain.processing import ContextApplication
@@ -68,7 +71,9 @@ class Fulfilment(ContextApplication):
             location = self._find(Location, location_id_for(profile.code))
             if location is None:
                 location = Location.register(profile, now)
-                return True, Outcome(True, last_notification_id(self.save(location)))
+                directory = self._find(LocationDirectory, DIRECTORY_ID) or LocationDirectory()
+                directory.add(profile.code)
+                return True, Outcome(True, last_notification_id(self.save(location, directory)))
             if not location.redefine(profile, now):
                 return False, Outcome(False, None)
             return False, Outcome(True, last_notification_id(self.save(location)))
@@ -118,6 +123,24 @@ class Fulfilment(ContextApplication):
         if policy is None:
             raise NotFound(f"routing policy {name} not found")
         return policy
+
+    # --- shipments ------------------------------------------------------------------
+
+    def reject_shipment(self, shipment_id: UUID, reason: str, now: datetime) -> Outcome:
+        """The location cannot ship (no stock, no capacity): its lines are sourced again without it."""
+
+        def attempt() -> Outcome:
+            unit = Unit(self)
+            shipment = unit.get(Shipment, shipment_id)
+            if shipment is None:
+                raise NotFound(f"shipment {shipment_id} not found")
+            reject_shipment(unit, shipment, reason, now)
+            changed = unit.changed()
+            return Outcome(
+                bool(changed), last_notification_id(self.save(*changed)) if changed else None
+            )
+
+        return _retrying(attempt)
 
     # --- stock levels -----------------------------------------------------------
 

@@ -19,7 +19,7 @@ from domain.fulfilment.network import (
     workload_id_for,
 )
 from domain.fulfilment.routing_policy import RoutingPolicy, policy_id_for
-from domain.fulfilment.shipment import Shipment
+from domain.fulfilment.shipment import Shipment, shipment_id_for
 from domain.fulfilment.sourcing import Candidate, Network, OrderToSource, source
 from domain.fulfilment.stock_item import StockItem, stock_item_id_for
 
@@ -77,7 +77,12 @@ def source_order(unit: Unit, order: FulfilmentOrder, now: datetime) -> None:
         shipment = Shipment(order_id=wanted.order_id, location=location, lines=lines,
                             skus={lid: skus[lid] for lid in lines}, attempt=attempt, at=now)  # fmt: skip
         unit.touched[shipment.id] = shipment
-    record = decision.as_record() | {"attempt": attempt, "at": now.isoformat()}
+    shipments = {loc: str(shipment_id_for(wanted.order_id, loc, attempt)) for loc in decision.plan}
+    record = decision.as_record() | {
+        "attempt": attempt,
+        "at": now.isoformat(),
+        "shipments": shipments,
+    }
     order.record_decision(record, now)
     for sku in {skus[line_id] for line_id in decision.unfilled}:
         if order.status is FulfilmentStatus.BACKORDERED:
@@ -149,3 +154,15 @@ def _no_policy(order: OrderToSource) -> dict[str, Any]:
         "fallback": "exception", "reason": f"no active routing policy {DEFAULT_POLICY!r}",
         "candidates": [],
     }  # fmt: skip
+
+
+def reject_shipment(unit: Unit, shipment: Shipment, reason: str, now: datetime) -> None:
+    """A location cannot ship: free what it held and source those lines elsewhere."""
+    if not shipment.reject(reason, now):
+        return
+    release_lines(unit, shipment.order_id, {shipment.location: shipment.lines}, shipment.skus)
+    _workload(unit, shipment.location, now).give_back()
+    order = unit.get(FulfilmentOrder, UUID(shipment.order_id))
+    if order is not None:
+        order.exclude(shipment.location, shipment.lines, reason, now)
+        source_order(unit, order, now)

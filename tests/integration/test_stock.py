@@ -68,19 +68,21 @@ def test_counting_the_same_file_twice_changes_nothing(dom: Container):
 
 def test_counts_from_the_future_are_refused(dom: Container):
     dom.fulfilment.define_location(a_location(), NOW)
+    before = dom.fulfilment.recorder.max_notification_id()
     with pytest.raises(InvalidCommand) as refused:
         dom.fulfilment.count_stock([StockCount("WH1", "A", 1, NOW + timedelta(hours=2))], NOW)
     assert refused.value.problems[0].field == "counts.0.counted_at"
-    assert dom.fulfilment.recorder.max_notification_id() == 1
+    assert dom.fulfilment.recorder.max_notification_id() == before
 
 
 def test_counts_for_an_unknown_location_change_nothing(dom: Container):
     dom.fulfilment.define_location(a_location(), NOW)
+    before = dom.fulfilment.recorder.max_notification_id()
     with pytest.raises(InvalidCommand):
         dom.fulfilment.count_stock(
             [StockCount("WH1", "A", 1, NOW), StockCount("NOPE", "A", 1, NOW)], NOW
         )
-    assert dom.fulfilment.recorder.max_notification_id() == 1
+    assert dom.fulfilment.recorder.max_notification_id() == before
 
 
 def test_movements_are_idempotent_by_reference(dom: Container):

@@ -1,0 +1,156 @@
+"""Sourcing end to end, on both stores: policy, locations, stock, orders through HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from adapters.settings import Settings
+from api.bootstrap import Container, bootstrap
+from api.http.app import create_app
+from tests.builders import an_order_payload
+from tests.stock_builders import a_location_body
+
+BRUSSELS = {"latitude": 50.85, "longitude": 4.35}
+DISTANCE_THEN_CAPACITY = {
+    "strategies": [
+        {
+            "name": "nearest that can ship",
+            "criteria": [
+                {"kind": "capacity"},
+                {"kind": "stock", "mode": "line"},
+                {"kind": "distance"},
+            ],
+            "fallback": "backorder",
+        }
+    ]
+}
+
+
+@pytest.fixture
+def dom(durable_store: Settings) -> Iterator[Container]:
+    container = bootstrap(durable_store)
+    yield container
+    container.close()
+
+
+@pytest.fixture
+def client(dom: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(dom)) as test_client:
+        yield test_client
+
+
+def given_network(client: TestClient, policy: dict = DISTANCE_THEN_CAPACITY) -> None:
+    """FAR has stock; NEAR-EMPTY has none; NEAR-FULL has stock but no capacity left."""
+    client.put("/locations/FAR", json=a_location_body(latitude=41.39, longitude=2.17, country="ES",
+                                                      time_zone="Europe/Madrid"))  # fmt: skip
+    client.put("/locations/NEAR-EMPTY", json=a_location_body(latitude=50.9, longitude=4.4))
+    client.put(
+        "/locations/NEAR-FULL", json=a_location_body(latitude=50.8, longitude=4.3, daily_capacity=1)
+    )
+    counts = [{"location": code, "sku": "SKU-1", "quantity": q, "counted_at": "2026-11-26T08:00:00Z"}
+              for code, q in (("FAR", 10), ("NEAR-EMPTY", 0), ("NEAR-FULL", 10))]  # fmt: skip
+    client.post("/stock/counts", json={"counts": counts})
+    client.post("/routing-policies/default/versions", json={"rules": policy})
+    client.post("/routing-policies/default/versions/1/activate")
+
+
+def place(client: TestClient, quantity: int = 1, **address) -> str:
+    payload = an_order_payload(lines=1)
+    payload["lines"][0].update(quantity=quantity, sku="SKU-1")
+    payload["total"] = f"{10 * quantity + 4.95:.2f}"
+    payload["shipping_address"].update(BRUSSELS | address)
+    answer = client.post("/orders", json=payload)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["order_id"])
+
+
+def last_decision(client: TestClient, order_id: str) -> dict:
+    return client.get(f"/orders/{order_id}/routing").json()["decisions"][-1]
+
+
+def verdicts(decision: dict, code: str) -> dict:
+    [candidate] = [c for c in decision["candidates"] if c["location"] == code]
+    return {v["criterion"]: v for v in candidate["verdicts"]} | {"_": candidate}
+
+
+def test_distance_then_capacity_chooses_and_explains(client: TestClient):
+    given_network(client)
+    first = place(client)  # takes NEAR-FULL's only slot of the day
+    assert last_decision(client, first)["plan"] == {"NEAR-FULL": {"1": 1}}
+    order_id = place(client)
+    decision = last_decision(client, order_id)
+    assert decision["plan"] == {"FAR": {"1": 1}}
+    assert decision["strategy"] == "nearest that can ship" and decision["policy_version"] == 1
+    assert verdicts(decision, "NEAR-EMPTY")["stock"]["passed"] is False
+    assert verdicts(decision, "NEAR-FULL")["capacity"]["passed"] is False
+    far = verdicts(decision, "FAR")
+    assert far["_"]["rank"] == 1 and far["distance"]["value"] > 1000
+    assert client.get(f"/orders/{order_id}").json()["status"] == "allocated"
+    inventory = {row["location"]: row for row in client.get("/inventory/SKU-1").json()["locations"]}
+    assert inventory["FAR"]["reserved"] == 1 and inventory["NEAR-FULL"]["reserved"] == 1
+
+
+def test_a_rejection_routes_the_lines_elsewhere(client: TestClient):
+    given_network(client)
+    order_id = place(client)
+    first = last_decision(client, order_id)
+    assert first["plan"] == {"NEAR-FULL": {"1": 1}}
+    shipment = first["shipments"]["NEAR-FULL"]
+    rejected = client.post(f"/shipments/{shipment}/reject", json={"reason": "shelf empty"})
+    assert rejected.json()["rejected"] is True
+    again = last_decision(client, order_id)
+    assert again["plan"] == {"FAR": {"1": 1}} and again["attempt"] == 2
+    assert "NEAR-FULL" not in [c["location"] for c in again["candidates"]]
+    inventory = {row["location"]: row for row in client.get("/inventory/SKU-1").json()["locations"]}
+    assert inventory["NEAR-FULL"]["reserved"] == 0 and inventory["FAR"]["reserved"] == 1
+    assert (
+        client.post(f"/shipments/{shipment}/reject", json={"reason": "again"}).json()["rejected"]
+        is False
+    )
+
+
+def test_a_backorder_is_sourced_when_stock_arrives(client: TestClient):
+    given_network(client)
+    order_id = place(client, quantity=20)  # nobody has 20
+    decision = last_decision(client, order_id)
+    assert decision["plan"] == {} and decision["fallback"] == "backorder"
+    queue = client.get("/exceptions").json()["items"]
+    assert [(item["order_id"], item["kind"]) for item in queue] == [(order_id, "backordered")]
+    client.post("/stock/movements", json={"location": "FAR", "sku": "SKU-1", "movement": "received",
+                                          "quantity": 15, "reference": "PO-9"})  # fmt: skip
+    assert last_decision(client, order_id)["plan"] == {"FAR": {"1": 20}}
+    assert client.get("/exceptions").json()["items"] == []
+    assert client.get(f"/orders/{order_id}").json()["status"] == "allocated"
+
+
+def test_an_unfillable_order_lands_in_the_exception_queue(client: TestClient):
+    rules = {"strategies": [{"name": "only stores", "criteria": [{"kind": "location_type", "include": ["store"]}],
+                             "fallback": "exception"}]}  # fmt: skip
+    given_network(client, rules)
+    order_id = place(client)
+    [item] = client.get("/exceptions").json()["items"]
+    assert item["order_id"] == order_id and item["kind"] == "needs_decision"
+    assert "line(s) 1" in item["reason"]
+    assert client.get("/exceptions", params={"kind": "backordered"}).json()["items"] == []
+
+
+def test_without_an_active_policy_orders_wait_for_a_person(client: TestClient):
+    client.put("/locations/FAR", json=a_location_body())
+    order_id = place(client)
+    [item] = client.get("/exceptions").json()["items"]
+    assert item["order_id"] == order_id and "no active routing policy" in item["reason"]
+
+
+def test_cancelling_an_order_frees_its_reservations(client: TestClient):
+    given_network(client)
+    order_id = place(client)
+    client.post(f"/orders/{order_id}/cancel", json={"reason": "customer"})
+    inventory = {row["location"]: row for row in client.get("/inventory/SKU-1").json()["locations"]}
+    assert inventory["NEAR-FULL"]["reserved"] == 0
+
+
+def test_routing_of_an_unknown_order_is_404(client: TestClient):
+    assert client.get("/orders/00000000-0000-0000-0000-000000000009/routing").status_code == 404
