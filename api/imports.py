@@ -29,7 +29,7 @@ from domain.orders.placement import MAX_CLOCK_SKEW
 
 STOCK_COLUMNS = ("location", "sku", "quantity", "counted_at")
 LOCATION_COLUMNS = ("code", "name", "type", "country", "latitude", "longitude", "time_zone")
-LISTS = ("channels", "working_days", "capabilities")
+LISTS = ("channels", "working_days", "capabilities", "groups")
 ADDRESS = ("line1", "postal_code", "city")
 
 

@@ -48,6 +48,7 @@ class LineIn(Strict):
     sku: Annotated[str, Field(min_length=1, max_length=64)]
     quantity: Annotated[int, Field(strict=True, gt=0, le=100_000)]
     unit_price: DecimalString
+    group: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 
 
 class PlaceOrderIn(Strict):
@@ -65,6 +66,8 @@ class PlaceOrderIn(Strict):
     tags: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=50)
     ] = []
+    # Click & collect: the store the customer collects at (sourcing uses only that store).
+    pickup_location: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")] | None = None
 
     def to_command(self) -> PlaceOrder:
         return PlaceOrder(
@@ -80,6 +83,7 @@ class PlaceOrderIn(Strict):
             total=self.total,
             service_level=self.service_level,
             tags=tuple(self.tags),
+            pickup_location=self.pickup_location,
         )
 
 

@@ -35,6 +35,7 @@ class LocationIn(Strict):
     priority: Annotated[int, Field(ge=0, le=1_000_000)] = 100
     capabilities: list[Capability] = [Capability.SHIPS]
     active: bool = True
+    groups: list[Annotated[str, Field(min_length=1, max_length=64)]] = []
 
     @field_validator("country")
     @classmethod
@@ -60,7 +61,7 @@ class LocationIn(Strict):
 
     def to_profile(self, code: str) -> LocationProfile:
         values = self.model_dump()
-        for key in ("channels", "working_days", "capabilities"):
+        for key in ("channels", "working_days", "capabilities", "groups"):
             values[key] = tuple(values[key])
         return LocationProfile(code=code.upper(), **values)
 

@@ -50,6 +50,7 @@ class LocationProfile:
     priority: int = 100
     capabilities: tuple[Capability, ...] = (Capability.SHIPS,)
     active: bool = True
+    groups: tuple[str, ...] = ()  # e.g. "north", "outlets": for routing rules
 
     def as_record(self) -> dict[str, Any]:
         """The JSON form stored in events: sorted lists, plain strings."""
@@ -58,6 +59,7 @@ class LocationProfile:
         record["channels"] = sorted(set(self.channels))
         record["working_days"] = [d for d in WEEKDAYS if d in self.working_days]
         record["capabilities"] = sorted({c.value for c in self.capabilities})
+        record["groups"] = sorted(set(self.groups))
         return record
 
 

@@ -48,6 +48,7 @@ class Line:
     sku: str
     quantity: int
     unit_price: str
+    group: str | None = None  # lines of one kit ship together
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class PlaceOrder:
     total: str
     service_level: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    pickup_location: str | None = None  # click & collect: the store the customer collects at
 
 
 def normalise_placement(command: PlaceOrder, now: datetime) -> dict[str, Any]:
@@ -92,7 +94,10 @@ def normalise_placement(command: PlaceOrder, now: datetime) -> dict[str, Any]:
             "total", f"{command.total} does not equal lines + shipping - discount = {expected}"
         )
     problems.raise_if_any()
-    return {
+    optional = (
+        {"pickup_location": command.pickup_location.upper()} if command.pickup_location else {}
+    )
+    return optional | {
         "channel": command.channel,
         "channel_order_id": command.channel_order_id,
         "placed_at": command.placed_at.astimezone(UTC),
@@ -151,6 +156,7 @@ def _normalise_lines(command: PlaceOrder, problems: Problems) -> list[dict[str, 
                 "quantity": line.quantity,
                 "unit_price": str(price) if price is not None else line.unit_price,
             }
+            | ({"group": line.group} if line.group else {})
         )
     return lines
 

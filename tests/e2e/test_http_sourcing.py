@@ -57,8 +57,12 @@ def given_network(client: TestClient, policy: dict = DISTANCE_THEN_CAPACITY) -> 
     client.post("/routing-policies/default/versions/1/activate")
 
 
-def place(client: TestClient, quantity: int = 1, **address) -> str:
+def place(
+    client: TestClient, quantity: int = 1, pickup_location: str | None = None, **address
+) -> str:
     payload = an_order_payload(lines=1)
+    if pickup_location:
+        payload["pickup_location"] = pickup_location
     payload["lines"][0].update(quantity=quantity, sku="SKU-1")
     payload["total"] = f"{10 * quantity + 4.95:.2f}"
     payload["shipping_address"].update(BRUSSELS | address)
@@ -154,3 +158,35 @@ def test_cancelling_an_order_frees_its_reservations(client: TestClient):
 
 def test_routing_of_an_unknown_order_is_404(client: TestClient):
     assert client.get("/orders/00000000-0000-0000-0000-000000000009/routing").status_code == 404
+
+
+def test_click_and_collect_sources_from_the_pickup_store(client: TestClient):
+    given_network(client)
+    client.put("/locations/SHOP", json=a_location_body(type="store", latitude=51.2, longitude=4.4,
+                                                       capabilities=["ships", "pickup"]))  # fmt: skip
+    client.post("/stock/counts", json={"counts": [{"location": "SHOP", "sku": "SKU-1", "quantity": 2,
+                                                   "counted_at": "2026-11-26T08:00:00Z"}]})  # fmt: skip
+    order_id = place(client, pickup_location="SHOP")
+    decision = last_decision(client, order_id)
+    assert decision["plan"] == {"SHOP": {"1": 1}}
+    assert verdicts(decision, "NEAR-FULL")["click_and_collect"]["passed"] is False
+
+
+def test_a_kit_ships_from_one_location(client: TestClient):
+    rules = {"strategies": [{"name": "kits", "criteria": [{"kind": "priority"}, {"kind": "keep_groups_together"}],
+                             "fallback": "exception"}]}  # fmt: skip
+    given_network(client, rules)
+    client.put(
+        "/locations/NEAR-EMPTY", json=a_location_body(latitude=50.9, longitude=4.4, priority=1)
+    )
+    client.post("/stock/counts", json={"counts": [
+        {"location": "NEAR-EMPTY", "sku": "SKU-2", "quantity": 5, "counted_at": "2026-11-26T08:00:01Z"},
+        {"location": "FAR", "sku": "SKU-2", "quantity": 5, "counted_at": "2026-11-26T08:00:01Z"},
+    ]})  # fmt: skip
+    payload = an_order_payload(lines=2)
+    payload["lines"][0].update(sku="SKU-1", quantity=1, group="kit-1")
+    payload["lines"][1].update(sku="SKU-2", quantity=1, group="kit-1")
+    payload["total"] = "24.95"
+    order_id = client.post("/orders", json=payload).json()["order_id"]
+    plan = last_decision(client, order_id)["plan"]
+    assert len(plan) == 1 and set(next(iter(plan.values()))) == {"1", "2"}
