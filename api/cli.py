@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -169,6 +169,48 @@ def activate_policy(name: str, version: int) -> None:
     typer.echo(
         f"{name}: version {version} {'activated' if outcome.changed else 'was already active'}"
     )
+
+
+@cli.command()
+def simulate(
+    policy: Annotated[
+        Path, typer.Option(exists=True, dir_okay=False, help="draft rule set (JSON)")
+    ],
+    start: Annotated[
+        datetime | None, typer.Option("--from", help="period start (ISO 8601)")
+    ] = None,
+    end: Annotated[datetime | None, typer.Option("--to", help="period end, exclusive")] = None,
+) -> None:
+    """Replay a period's released orders against a draft policy; the live stores are untouched."""
+    import orjson
+
+    from api.simulate import simulate as run
+    from domain.errors import InvalidCommand
+
+    end = _aware(end) if end else datetime.now(UTC)
+    start = _aware(start) if start else end - timedelta(days=30)
+    dom = bootstrap()
+    try:
+        report = run(dom, orjson.loads(policy.read_bytes()), start, end)
+    except orjson.JSONDecodeError as error:
+        typer.echo(f"{policy}: not JSON: {error}", err=True)
+        raise typer.Exit(2) from error
+    except InvalidCommand as error:
+        typer.echo(f"{policy}: {error.detail}", err=True)
+        raise typer.Exit(2) from error
+    finally:
+        dom.close()
+    typer.echo(f"{report.orders} orders released from {start.isoformat()} to {end.isoformat()}")
+    typer.echo(f"{'measure':<22}{'actual':>14}{'simulated':>14}")
+    for name, actual, simulated in report.measures:
+        typer.echo(f"{name:<22}{actual:>14}{simulated:>14}")
+    typer.echo(f"\n{len(report.differences)} orders routed differently")
+    for difference in report.differences[:20]:
+        typer.echo(difference)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _reading(run: Callable[[], T]) -> T:

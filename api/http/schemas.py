@@ -67,7 +67,9 @@ class PlaceOrderIn(Strict):
         list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=50)
     ] = []
     # Click & collect: the store the customer collects at (sourcing uses only that store).
-    pickup_location: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")] | None = None
+    pickup_location: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")] | None = (
+        None
+    )
 
     def to_command(self) -> PlaceOrder:
         return PlaceOrder(

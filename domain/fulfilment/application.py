@@ -202,6 +202,12 @@ class Fulfilment(ContextApplication):
 
         return _retrying(attempt)
 
+    def stock_item_by_id(self, item_id: UUID) -> StockItem:
+        item = self._find(StockItem, item_id)
+        if item is None:
+            raise NotFound(f"stock item {item_id} not found")
+        return item
+
     def stock_item(self, location: str, sku: str) -> StockItem:
         item = self._find(StockItem, stock_item_id_for(location, sku))
         if item is None:

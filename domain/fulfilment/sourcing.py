@@ -87,6 +87,16 @@ class Candidate:
     pickup: bool = False
 
 
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine distance on the mean Earth radius."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    a = (
+        np.sin((p2 - p1) / 2) ** 2
+        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    )
+    return float(2 * EARTH_RADIUS_KM * np.arcsin(min(1.0, float(np.sqrt(a)))))
+
+
 class Network:
     """Candidates as columns; build once per stock snapshot, source many orders against it."""
 
