@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, OperationalError, Tracking
+from eventsourcing.utils import get_topic
 
 from adapters.readstore import ReadStore, Sql
 
@@ -141,6 +142,10 @@ class Policy(Protocol):
     name: str
     upstream: str
 
+    @property
+    def topics(self) -> Sequence[type]:
+        """The event classes it reacts to."""
+
     def react(self, event: Any) -> list[Any]: ...
 
 
@@ -159,6 +164,7 @@ class PolicyFollower:
         self.source = source
         self.target = target
         self.name = policy.name
+        self.topics = [get_topic(kind) for kind in policy.topics]
         self._lock = threading.Lock()
         self._known = 0
 
@@ -167,27 +173,39 @@ class PolicyFollower:
         return self._known
 
     def catch_up(self, batch_size: int = BATCH_SIZE, target: int | None = None) -> int:
+        """React to what is recorded upstream; returns how many reactions changed something.
+
+        Only the event types the policy reacts to are read. A reaction that
+        changes nothing records nothing: reading such an event again after a
+        restart is harmless, so its position need not be stored.
+        """
         applied = 0
         with self._lock:
             while target is None or self._known < target:
                 position = self.position()
                 notifications = self.source.recorder.select_notifications(
-                    start=position, limit=batch_size, inclusive_of_start=False
+                    start=position, limit=batch_size, inclusive_of_start=False, topics=self.topics
                 )
                 if not notifications:
+                    self._known = max(self._known, target or 0)
                     break
                 for notification in notifications:
                     event = self.source.mapper.to_domain_event(notification)
-                    tracking = Tracking(self.source.name, notification.id)
-                    try:
-                        self.target.record_processed(self.policy.react(event), tracking)
-                    except (IntegrityError, OperationalError):
-                        time.sleep(0.01)  # someone moved first: read the position again
-                        break
+                    reaction = self.policy.react(event)
+                    if reaction:
+                        tracking = Tracking(self.source.name, notification.id)
+                        try:
+                            self.target.record_processed(reaction, tracking)
+                        except (IntegrityError, OperationalError):
+                            time.sleep(0.01)  # someone moved first: read the position again
+                            break
+                        applied += 1
                     self._known = notification.id
-                    applied += 1
-                if len(notifications) < batch_size and target is None:
-                    break
+                else:
+                    if len(notifications) < batch_size:
+                        self._known = max(self._known, target or 0)
+                        if target is None:
+                            break
         return applied
 
     def ensure(self, notification_id: int | None) -> None:

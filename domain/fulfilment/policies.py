@@ -22,6 +22,7 @@ class WhenOrdersChangeFulfilThem:
 
     name = "fulfilment_policy"
     upstream = "orders"
+    topics = (Order.Placed, Order.Released, Order.Cancelled)
 
     def __init__(self, fulfilment: Finds) -> None:
         self.fulfilment = fulfilment
@@ -59,6 +60,7 @@ class WhenStockRisesSourceBackorders:
 
     name = "backorder_policy"
     upstream = "fulfilment"
+    topics = tuple(getattr(StockItem, name) for name in STOCK_RISES)
 
     def __init__(self, fulfilment: Finds) -> None:
         self.fulfilment = fulfilment

@@ -13,6 +13,7 @@ from domain.orders.order import LineState, Order
 class WhenFulfilmentDecidesRollUp:
     name = "orders_policy"
     upstream = "fulfilment"
+    topics = (Shipment.Requested, FulfilmentOrder.Sourced)
 
     def __init__(self, orders: Any) -> None:
         self.orders = orders
