@@ -39,9 +39,9 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
     fulfilment = Fulfilment(env=event_store_env(settings, Fulfilment.name))
     store = ReadStore(settings)
     followers: list[Follower | PolicyFollower] = [
-        PolicyFollower(WhenOrdersChangeFulfilThem(fulfilment), orders, fulfilment),
-        PolicyFollower(WhenStockRisesSourceBackorders(fulfilment), fulfilment, fulfilment),
-        PolicyFollower(WhenFulfilmentDecidesRollUp(orders), fulfilment, orders),
+        PolicyFollower(WhenOrdersChangeFulfilThem(), orders, fulfilment),
+        PolicyFollower(WhenStockRisesSourceBackorders(), fulfilment, fulfilment),
+        PolicyFollower(WhenFulfilmentDecidesRollUp(), fulfilment, orders),
         Follower(OrderStatusProjection(), orders, store),
         Follower(AvailabilityProjection(), fulfilment, store),
         Follower(RoutingProjection(), fulfilment, store),

@@ -3,11 +3,46 @@ record its new events together with the position it has processed (tracking)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import ApplicationRecorder, Recording, Tracking
+
+T = TypeVar("T")
+
+
+class Finds(Protocol):
+    def find(self, kind: type[T], aggregate_id: UUID) -> T | None: ...
+
+
+class Unit:
+    """The aggregates one piece of work touches, each loaded once and saved together.
+
+    Reactions to several events in one batch share a unit, so a reaction
+    sees what the reactions before it decided, before anything is saved.
+    """
+
+    def __init__(self, app: Finds) -> None:
+        self.app = app
+        self.touched: dict[UUID, Any] = {}
+
+    def get(
+        self, kind: type[T], aggregate_id: UUID, new: Callable[[], T] | None = None
+    ) -> T | None:
+        if aggregate_id in self.touched:
+            found: T = self.touched[aggregate_id]
+            return found
+        loaded = self.app.find(kind, aggregate_id)
+        if loaded is None and new is not None:
+            loaded = new()
+        if loaded is not None:
+            self.touched[aggregate_id] = loaded
+        return loaded
+
+    def changed(self) -> list[Any]:
+        return [a for a in self.touched.values() if a.pending_events]
 
 
 class ContextApplication(Application[UUID]):
@@ -23,6 +58,13 @@ class ContextApplication(Application[UUID]):
         processing: ProcessingEvent[UUID] = ProcessingEvent(tracking=tracking)
         processing.collect_events(*aggregates)
         return self.events.put(processing.events, tracking=tracking)
+
+    def find(self, kind: type[T], aggregate_id: UUID) -> T | None:
+        try:
+            found: T = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return found
 
     def position_of(self, upstream: str) -> int:
         recorder: Any = self.recorder

@@ -19,6 +19,11 @@ from domain.fulfilment.stock_item import StockItem
 from projections.order_status import ProjectionGap, iso
 
 LEVELS = ("on_hand", "reserved", "safety_stock")
+# Every StockItem event after Created; a new one missing here shows up as a version gap.
+STOCK_EVENTS = (
+    "Counted", "CountConfirmed", "Received", "Adjusted", "Damaged", "SafetyStockSet",
+    "Reserved", "ReservationsReleased", "Dispatched",
+)  # fmt: skip
 
 
 class AvailabilityView:
@@ -99,6 +104,12 @@ class AvailabilityProjection:
     name = "availability"
     upstream = "fulfilment"
     tables: tuple[str, ...] = ("locations", "location_channels", "stock_levels")
+    topics = (
+        Location.Registered,
+        Location.Changed,
+        StockItem.Created,
+        *(getattr(StockItem, name) for name in STOCK_EVENTS),
+    )
 
     def apply(self, sql: Sql, events: Sequence[Any]) -> None:
         view = AvailabilityView(sql)

@@ -138,6 +138,7 @@ class OrderStatusProjection:
     name = "order_status"
     upstream = "orders"
     tables: tuple[str, ...] = ("order_status",)
+    topics = (Order.Placed, Order.Held, Order.Released, Order.Cancelled, Order.LinesProgressed)
 
     def apply(self, sql: Sql, events: Sequence[Any]) -> None:
         view = OrderStatusView(sql)

@@ -51,6 +51,7 @@ class RoutingProjection:
     name = "routing"
     upstream = "fulfilment"
     tables: tuple[str, ...] = ("routing_decisions", "exceptions")
+    topics = (FulfilmentOrder.Sourced, FulfilmentOrder.LinesCancelled)
 
     def apply(self, sql: Sql, events: Sequence[Any]) -> None:
         view = RoutingView(sql)

@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError, OperationalError, Tracking
 from eventsourcing.utils import get_topic
 
 from adapters.readstore import ReadStore, Sql
+from domain.processing import Unit
 
 BATCH_SIZE = 500
 
@@ -28,6 +29,10 @@ class Projection(Protocol):
     name: str
     upstream: str
     tables: tuple[str, ...]
+
+    @property
+    def topics(self) -> Sequence[type]:
+        """The event classes it applies (others in the upstream log are not read)."""
 
     def apply(self, sql: Sql, events: Sequence[Any]) -> None: ...
 
@@ -40,6 +45,7 @@ class Follower:
         self.source = source
         self.store = store
         self.key = f"{projection.name}<-{projection.upstream}"
+        self.topics = [get_topic(kind) for kind in projection.topics]
         self._lock = threading.Lock()
         self._known = 0  # a lower bound of the stored position: what this process last saw
         self._ensure_tracking_row()
@@ -58,7 +64,7 @@ class Follower:
         Stops after a batch that was not full: whatever was recorded after it
         is left to the next call, so an idle follower costs one read.
         """
-        if target is None and (self.source.recorder.max_notification_id() or 0) <= self.position():
+        if target is None and (self.source.recorder.max_notification_id() or 0) <= self._known:
             return 0  # idle: no write, no lock
         applied = 0
         with self._lock:
@@ -69,7 +75,10 @@ class Follower:
                     time.sleep(0.01)  # another process moved the position; read it again
                     continue
                 applied += count
-                if count < batch_size and (target is None or count == 0):
+                if count < batch_size:
+                    # Nothing more of interest upstream: the events up to the target are
+                    # of other kinds, so the view is as current as the target.
+                    self._known = max(self._known, target or 0)
                     break
         return applied
 
@@ -83,10 +92,18 @@ class Follower:
         """Wait (without driving) until another process has applied the position."""
         deadline = time.monotonic() + timeout
         while notification_id is not None and self.position() < notification_id:
+            if not self._relevant(self._known, notification_id):
+                return True  # what lies between is of no interest to this view
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.005)
         return True
+
+    def _relevant(self, after: int, up_to: int) -> bool:
+        found = self.source.recorder.select_notifications(
+            start=after, stop=up_to, limit=1, inclusive_of_start=False, topics=self.topics
+        )
+        return bool(found)
 
     def rebuild(self) -> int:
         """Drop the view's rows and replay the whole upstream log."""
@@ -105,7 +122,7 @@ class Follower:
         with self.store.transaction() as sql:
             position = self._lock_position(sql)
             notifications = self.source.recorder.select_notifications(
-                start=position, limit=batch_size, inclusive_of_start=False
+                start=position, limit=batch_size, inclusive_of_start=False, topics=self.topics
             )
             if not notifications:
                 self._known = max(self._known, position)
@@ -146,7 +163,7 @@ class Policy(Protocol):
     def topics(self) -> Sequence[type]:
         """The event classes it reacts to."""
 
-    def react(self, event: Any) -> list[Any]: ...
+    def react(self, event: Any, unit: Unit) -> None: ...
 
 
 class PolicyFollower:
@@ -173,39 +190,44 @@ class PolicyFollower:
         return self._known
 
     def catch_up(self, batch_size: int = BATCH_SIZE, target: int | None = None) -> int:
-        """React to what is recorded upstream; returns how many reactions changed something.
+        """React to what is recorded upstream, a batch of events per transaction.
 
-        Only the event types the policy reacts to are read. A reaction that
-        changes nothing records nothing: reading such an event again after a
-        restart is harmless, so its position need not be stored.
+        Reactions in one batch share a unit of work, so each sees what the
+        ones before it decided; everything they changed is saved with the
+        position of the batch's last event. Only the event types the policy
+        reacts to are read; a batch that changes nothing records nothing
+        (reading it again after a restart is harmless).
         """
         applied = 0
         with self._lock:
             while target is None or self._known < target:
-                position = self.position()
                 notifications = self.source.recorder.select_notifications(
-                    start=position, limit=batch_size, inclusive_of_start=False, topics=self.topics
+                    start=self.position(),
+                    limit=batch_size,
+                    inclusive_of_start=False,
+                    topics=self.topics,
                 )
                 if not notifications:
                     self._known = max(self._known, target or 0)
                     break
+                unit = Unit(self.target)
                 for notification in notifications:
-                    event = self.source.mapper.to_domain_event(notification)
-                    reaction = self.policy.react(event)
-                    if reaction:
-                        tracking = Tracking(self.source.name, notification.id)
-                        try:
-                            self.target.record_processed(reaction, tracking)
-                        except (IntegrityError, OperationalError):
-                            time.sleep(0.01)  # someone moved first: read the position again
-                            break
-                        applied += 1
-                    self._known = notification.id
-                else:
-                    if len(notifications) < batch_size:
-                        self._known = max(self._known, target or 0)
-                        if target is None:
-                            break
+                    self.policy.react(self.source.mapper.to_domain_event(notification), unit)
+                changed = unit.changed()
+                if changed:
+                    try:
+                        self.target.record_processed(
+                            changed, Tracking(self.source.name, notifications[-1].id)
+                        )
+                    except (IntegrityError, OperationalError):
+                        time.sleep(0.01)  # someone moved first: read the position again
+                        continue
+                    applied += len(notifications)
+                self._known = notifications[-1].id
+                if len(notifications) < batch_size:
+                    self._known = max(self._known, target or 0)
+                    if target is None:
+                        break
         return applied
 
     def ensure(self, notification_id: int | None) -> None:

@@ -9,18 +9,17 @@ from enum import StrEnum
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.errors import FieldProblem, InvalidCommand, NotFound
 from domain.fulfilment.location import Location, LocationProfile, check_profile, location_id_for
 from domain.fulfilment.network import DIRECTORY_ID, LocationDirectory
-from domain.fulfilment.routing import Unit, reject_shipment
+from domain.fulfilment.routing import reject_shipment
 from domain.fulfilment.routing_policy import RoutingPolicy, policy_id_for
 from domain.fulfilment.shipment import Shipment
 from domain.fulfilment.stock_item import StockItem, stock_item_id_for
 from domain.orders.placement import MAX_CLOCK_SKEW
-from domain.processing import ContextApplication
+from domain.processing import ContextApplication, Unit
 from domain.recordings import last_notification_id
 
 T = TypeVar("T")
@@ -259,11 +258,7 @@ class Fulfilment(ContextApplication):
             raise InvalidCommand(problems)
 
     def _find(self, kind: type[T], aggregate_id: UUID) -> T | None:
-        try:
-            found: T = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-        return found
+        return self.find(kind, aggregate_id)
 
 
 def _retrying(attempt: Callable[[], T]) -> T:

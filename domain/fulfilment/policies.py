@@ -10,9 +10,10 @@ from typing import Any
 
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
 from domain.fulfilment.network import Backorders, backorders_id_for
-from domain.fulfilment.routing import Finds, Unit, release_lines, source_order
+from domain.fulfilment.routing import release_lines, source_order
 from domain.fulfilment.stock_item import StockItem
 from domain.orders.order import Order
+from domain.processing import Unit
 
 STOCK_RISES = ("Counted", "Received", "Adjusted", "ReservationsReleased", "SafetyStockSet")
 
@@ -24,11 +25,7 @@ class WhenOrdersChangeFulfilThem:
     upstream = "orders"
     topics = (Order.Placed, Order.Released, Order.Cancelled)
 
-    def __init__(self, fulfilment: Finds) -> None:
-        self.fulfilment = fulfilment
-
-    def react(self, event: Any) -> list[Any]:
-        unit = Unit(self.fulfilment)
+    def react(self, event: Any, unit: Unit) -> None:
         if isinstance(event, Order.Placed):
             order_id = str(event.originator_id)
             unit.get(FulfilmentOrder, event.originator_id,
@@ -37,7 +34,6 @@ class WhenOrdersChangeFulfilThem:
             self.when_order_released_source_it(unit, event)
         elif isinstance(event, Order.Cancelled):
             self.when_lines_cancelled_free_them(unit, event)
-        return unit.changed()
 
     @staticmethod
     def when_order_released_source_it(unit: Unit, event: Any) -> None:
@@ -62,21 +58,16 @@ class WhenStockRisesSourceBackorders:
     upstream = "fulfilment"
     topics = tuple(getattr(StockItem, name) for name in STOCK_RISES)
 
-    def __init__(self, fulfilment: Finds) -> None:
-        self.fulfilment = fulfilment
-
-    def react(self, event: Any) -> list[Any]:
+    def react(self, event: Any, unit: Unit) -> None:
         if not (isinstance(event, StockItem.Event) and type(event).__name__ in STOCK_RISES):
-            return []
-        unit = Unit(self.fulfilment)
+            return
         item = unit.get(StockItem, event.originator_id)
         waiting = unit.get(Backorders, backorders_id_for(item.sku)) if item is not None else None
         if waiting is None:
-            return []
+            return
         for order_id in list(waiting.waiting):
             order = unit.get(FulfilmentOrder, FulfilmentOrder.create_id({"order_id": order_id}))
             if order is not None and order.needs_sourcing:
                 source_order(unit, order, event.timestamp)
             elif order is not None:
                 waiting.done(order_id)
-        return unit.changed()

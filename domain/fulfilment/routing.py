@@ -3,9 +3,8 @@ then reservations, shipment requests and workload, all returned to be saved toge
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any
 from uuid import UUID
 
 from domain.fulfilment.fulfilment_order import FulfilmentOrder, FulfilmentStatus
@@ -22,37 +21,9 @@ from domain.fulfilment.routing_policy import RoutingPolicy, policy_id_for
 from domain.fulfilment.shipment import Shipment, shipment_id_for
 from domain.fulfilment.sourcing import Candidate, Network, OrderToSource, source
 from domain.fulfilment.stock_item import StockItem, stock_item_id_for
+from domain.processing import Unit
 
-T = TypeVar("T")
 DEFAULT_POLICY = "default"
-
-
-class Finds(Protocol):
-    def _find(self, kind: type[T], aggregate_id: UUID) -> T | None: ...
-
-
-class Unit:
-    """The aggregates one sourcing step touches, each loaded once."""
-
-    def __init__(self, app: Finds) -> None:
-        self.app = app
-        self.touched: dict[UUID, Any] = {}
-
-    def get(
-        self, kind: type[T], aggregate_id: UUID, new: Callable[[], T] | None = None
-    ) -> T | None:
-        if aggregate_id in self.touched:
-            found: T = self.touched[aggregate_id]
-            return found
-        loaded = self.app._find(kind, aggregate_id)
-        if loaded is None and new is not None:
-            loaded = new()
-        if loaded is not None:
-            self.touched[aggregate_id] = loaded
-        return loaded
-
-    def changed(self) -> list[Any]:
-        return [a for a in self.touched.values() if a.pending_events]
 
 
 def source_order(unit: Unit, order: FulfilmentOrder, now: datetime) -> None:

@@ -8,6 +8,7 @@ from uuid import UUID
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
 from domain.fulfilment.shipment import Shipment
 from domain.orders.order import LineState, Order
+from domain.processing import Unit
 
 
 class WhenFulfilmentDecidesRollUp:
@@ -15,21 +16,16 @@ class WhenFulfilmentDecidesRollUp:
     upstream = "fulfilment"
     topics = (Shipment.Requested, FulfilmentOrder.Sourced)
 
-    def __init__(self, orders: Any) -> None:
-        self.orders = orders
-
-    def react(self, event: Any) -> list[Any]:
+    def react(self, event: Any, unit: Unit) -> None:
         if isinstance(event, Shipment.Requested):
-            order: Order | None = self.orders.find_order(UUID(event.order_id))
-            if order is not None and order.progress_lines(
-                {line_id: LineState.ALLOCATED for line_id in event.lines}, event.at
-            ):
-                return [order]
+            order = unit.get(Order, UUID(event.order_id))
+            if order is not None:
+                order.progress_lines(
+                    {line_id: LineState.ALLOCATED for line_id in event.lines}, event.at
+                )
         elif isinstance(event, FulfilmentOrder.Sourced):
             decision = event.decision
             if decision.get("fallback") == "cancel_unfillable" and decision["unfilled"]:
-                order = self.orders.find_order(event.originator_id)
-                if order is not None and order.cancel("no location can fill it", event.at,
-                                                      list(decision["unfilled"])):  # fmt: skip
-                    return [order]
-        return []
+                order = unit.get(Order, event.originator_id)
+                if order is not None:
+                    order.cancel("no location can fill it", event.at, list(decision["unfilled"]))
