@@ -82,11 +82,11 @@ class Follower:
                     break
         return applied
 
-    def ensure(self, notification_id: int | None) -> None:
+    def ensure(self, notification_id: int | None) -> int:
         """Return once the projection has applied the given upstream position."""
         if notification_id is None or self._known >= notification_id:
-            return
-        self.catch_up(target=notification_id)  # reads the stored position under the row lock
+            return 0
+        return self.catch_up(target=notification_id)  # reads the stored position under the row lock
 
     def wait_for(self, notification_id: int | None, timeout: float) -> bool:
         """Wait (without driving) until another process has applied the position."""
@@ -184,55 +184,59 @@ class PolicyFollower:
         self.topics = [get_topic(kind) for kind in policy.topics]
         self._lock = threading.Lock()
         self._known = 0
+        self._stale = True  # read the stored position before the next batch
 
     def position(self) -> int:
         self._known = max(self._known, self.target.position_of(self.source.name))
+        self._stale = False
         return self._known
 
     def catch_up(self, batch_size: int = BATCH_SIZE, target: int | None = None) -> int:
-        """React to what is recorded upstream, a batch of events per transaction.
+        """React to what is recorded upstream; returns how many reactions changed something.
 
-        Reactions in one batch share a unit of work, so each sees what the
-        ones before it decided; everything they changed is saved with the
-        position of the batch's last event. Only the event types the policy
-        reacts to are read; a batch that changes nothing records nothing
-        (reading it again after a restart is harmless).
+        Each reaction that changes something is saved with the position of the
+        event it reacted to, in one transaction. The process recorder refuses
+        a position that is not ahead of the stored one, so an event handled by
+        another process (or before a crash) is never applied twice. Only the
+        event types the policy reacts to are read; a reaction that changes
+        nothing records nothing (reading it again after a restart is harmless).
         """
         applied = 0
         with self._lock:
             while target is None or self._known < target:
+                start = self.position() if self._stale else self._known
                 notifications = self.source.recorder.select_notifications(
-                    start=self.position(),
-                    limit=batch_size,
-                    inclusive_of_start=False,
-                    topics=self.topics,
+                    start=start, limit=batch_size, inclusive_of_start=False, topics=self.topics
                 )
                 if not notifications:
                     self._known = max(self._known, target or 0)
                     break
-                unit = Unit(self.target)
                 for notification in notifications:
+                    unit = Unit(self.target)
                     self.policy.react(self.source.mapper.to_domain_event(notification), unit)
-                changed = unit.changed()
-                if changed:
-                    try:
-                        self.target.record_processed(
-                            changed, Tracking(self.source.name, notifications[-1].id)
-                        )
-                    except (IntegrityError, OperationalError):
-                        time.sleep(0.01)  # someone moved first: read the position again
-                        continue
-                    applied += len(notifications)
-                self._known = notifications[-1].id
-                if len(notifications) < batch_size:
-                    self._known = max(self._known, target or 0)
-                    if target is None:
-                        break
+                    changed = unit.changed()
+                    if changed:
+                        try:
+                            self.target.record_processed(
+                                changed, Tracking(self.source.name, notification.id)
+                            )
+                        except (IntegrityError, OperationalError):
+                            self._stale = True  # someone moved first: read the position again
+                            time.sleep(0.01)
+                            break
+                        applied += 1
+                    self._known = notification.id
+                else:
+                    if len(notifications) < batch_size:
+                        self._known = max(self._known, target or 0)
+                        if target is None:
+                            break
         return applied
 
-    def ensure(self, notification_id: int | None) -> None:
+    def ensure(self, notification_id: int | None) -> int:
         if notification_id is not None and self._known < notification_id:
-            self.catch_up(target=notification_id)
+            return self.catch_up(target=notification_id)
+        return 0
 
     def wait_for(self, notification_id: int | None, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -272,8 +276,8 @@ class Runtime:
                     if isinstance(follower, Follower):
                         follower.wait_for(position, self.timeout)
                     continue
-                follower.ensure(position)
-                if isinstance(follower, PolicyFollower):
+                reacted = follower.ensure(position)
+                if isinstance(follower, PolicyFollower) and reacted:
                     reached = follower.target.recorder.max_notification_id()
                     if reached:
                         pending[follower.target.name] = max(
