@@ -317,4 +317,5 @@ def _command(placement: dict[str, Any]) -> PlaceOrder:
         lines=tuple(Line(**line) for line in p["lines"]), shipping_price=p["shipping_price"],
         discount_total=p["discount_total"], total=p["total"], service_level=p.get("service_level"),
         tags=tuple(p.get("tags", ())), pickup_location=p.get("pickup_location"),
+        priority=p.get("priority"),
     )  # fmt: skip

@@ -77,6 +77,33 @@ class OrderStatusView:
             line["state"] = states.get(line["line_id"], line["state"])
         self._advance(order_id, version, "lines_progressed", at, states=states)
 
+    def record_allocated(
+        self, order_id: str, version: int, location: str, lines: dict[str, int], at: datetime
+    ) -> None:
+        for line in self._detail(order_id)["lines"]:
+            if line["line_id"] in lines:
+                line.setdefault("allocations", {})[location] = lines[line["line_id"]]
+                if line["state"] == LineState.OPEN.value:
+                    line["state"] = LineState.ALLOCATED.value
+        self._advance(order_id, version, "allocated", at, location=location, lines=lines)
+
+    def record_deallocated(
+        self,
+        order_id: str,
+        version: int,
+        location: str,
+        line_ids: list[str],
+        reason: str,
+        at: datetime,
+    ) -> None:
+        for line in self._detail(order_id)["lines"]:
+            held = line.get("allocations", {})
+            if line["line_id"] in line_ids and location in held:
+                del held[location]
+                if not held and line["state"] == LineState.ALLOCATED.value:
+                    line["state"] = LineState.OPEN.value
+        self._advance(order_id, version, "deallocated", at, location=location, reason=reason)
+
     def flush(self) -> None:
         new = [self._values(oid, row) for oid, row in self.rows.items() if row.get("new")]
         old = [self._values(oid, row) for oid, row in self.rows.items() if not row.get("new")]
@@ -138,7 +165,10 @@ class OrderStatusProjection:
     name = "order_status"
     upstream = "orders"
     tables: tuple[str, ...] = ("order_status",)
-    topics = (Order.Placed, Order.Held, Order.Released, Order.Cancelled, Order.LinesProgressed)
+    topics = (
+        Order.Placed, Order.Held, Order.Released, Order.Cancelled, Order.LinesProgressed,
+        Order.Allocated, Order.Deallocated,
+    )  # fmt: skip
 
     def apply(self, sql: Sql, events: Sequence[Any]) -> None:
         view = OrderStatusView(sql)
@@ -159,6 +189,12 @@ class OrderStatusProjection:
             view.record_cancelled(order_id, version, event.line_ids, event.reason, event.at)
         elif isinstance(event, Order.LinesProgressed):
             view.record_lines_progressed(order_id, version, event.states, event.at)
+        elif isinstance(event, Order.Allocated):
+            view.record_allocated(order_id, version, event.location, event.lines, event.at)
+        elif isinstance(event, Order.Deallocated):
+            view.record_deallocated(
+                order_id, version, event.location, event.line_ids, event.reason, event.at
+            )
         else:
             raise ProjectionGap(f"order_status cannot apply {type(event).__qualname__}")
 

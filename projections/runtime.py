@@ -192,13 +192,18 @@ class PolicyFollower:
         return self._known
 
     def catch_up(self, batch_size: int = BATCH_SIZE, target: int | None = None) -> int:
-        """React to what is recorded upstream; returns how many reactions changed something.
+        """React to what is recorded upstream, a batch of events per transaction.
 
-        Each reaction that changes something is saved with the position of the
-        event it reacted to, in one transaction. The process recorder refuses
-        a position that is not ahead of the stored one, so an event handled by
-        another process (or before a crash) is never applied twice. Only the
-        event types the policy reacts to are read; a reaction that changes
+        Reactions in one batch share a unit of work, so each sees what the
+        ones before it decided; all they changed is saved with the position
+        of the batch's last event. Why nothing is applied twice, even with two
+        processes or after a crash: the recorder refuses a position that is
+        not ahead of the stored one; every reaction changes the aggregate its
+        event is about (the order, the order to fulfil), so a reaction that
+        another process already saved makes this save fail on that
+        aggregate's version; and reactions are idempotent (releasing a
+        released order, allocating an allocated line change nothing). Only
+        the event types the policy reacts to are read; a batch that changes
         nothing records nothing (reading it again after a restart is harmless).
         """
         applied = 0
@@ -211,26 +216,24 @@ class PolicyFollower:
                 if not notifications:
                     self._known = max(self._known, target or 0)
                     break
+                unit = Unit(self.target)
                 for notification in notifications:
-                    unit = Unit(self.target)
                     self.policy.react(self.source.mapper.to_domain_event(notification), unit)
-                    changed = unit.changed()
-                    if changed:
-                        try:
-                            self.target.record_processed(
-                                changed, Tracking(self.source.name, notification.id)
-                            )
-                        except (IntegrityError, OperationalError):
-                            self._stale = True  # someone moved first: read the position again
-                            time.sleep(0.01)
-                            break
-                        applied += 1
-                    self._known = notification.id
-                else:
-                    if len(notifications) < batch_size:
-                        self._known = max(self._known, target or 0)
-                        if target is None:
-                            break
+                changed = unit.changed()
+                if changed:
+                    tracking = Tracking(self.source.name, notifications[-1].id)
+                    try:
+                        self.target.record_processed(changed, tracking)
+                    except (IntegrityError, OperationalError):
+                        self._stale = True  # someone moved first: read the position again
+                        time.sleep(0.01)
+                        continue
+                    applied += len(notifications)
+                self._known = notifications[-1].id
+                if len(notifications) < batch_size:
+                    self._known = max(self._known, target or 0)
+                    if target is None:
+                        break
         return applied
 
     def ensure(self, notification_id: int | None) -> int:

@@ -71,6 +71,11 @@ def order_document(order: Order) -> dict[str, Any]:
     lines = [
         dict(line, state=order.line_states[line["line_id"]].value)
         | (
+            {"allocations": order.allocations[line["line_id"]]}
+            if order.allocations.get(line["line_id"])
+            else {}
+        )
+        | (
             {"cancel_reason": order.cancel_reasons[line["line_id"]]}
             if line["line_id"] in order.cancel_reasons
             else {}

@@ -70,6 +70,8 @@ class PlaceOrderIn(Strict):
     pickup_location: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")] | None = (
         None
     )
+    # 0 (normal) to 9 (most urgent): routing rules may select strategies by it.
+    priority: Annotated[int, Field(strict=True, ge=0, le=9)] | None = None
 
     def to_command(self) -> PlaceOrder:
         return PlaceOrder(
@@ -86,6 +88,7 @@ class PlaceOrderIn(Strict):
             service_level=self.service_level,
             tags=tuple(self.tags),
             pickup_location=self.pickup_location,
+            priority=self.priority,
         )
 
 

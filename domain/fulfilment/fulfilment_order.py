@@ -65,6 +65,7 @@ class FulfilmentOrder(Aggregate):
             "region": address.get("region"), "latitude": address.get("latitude"),
             "longitude": address.get("longitude"), "service_level": placed.get("service_level"),
             "tags": placed.get("tags", []), "pickup_location": placed.get("pickup_location"),
+            "priority": placed.get("priority", 0),
             "lines": [{k: line[k] for k in ("line_id", "sku", "quantity", "unit_price")}
                       | {"group": line.get("group")} for line in placed["lines"]],
         })  # fmt: skip
@@ -81,7 +82,7 @@ class FulfilmentOrder(Aggregate):
             order_id=o["order_id"], channel=o["channel"], country=o["country"], lines=lines,
             region=o.get("region"), latitude=o.get("latitude"), longitude=o.get("longitude"),
             service_level=o.get("service_level"), tags=frozenset(o.get("tags", [])),
-            pickup_location=o.get("pickup_location"),
+            pickup_location=o.get("pickup_location"), priority=o.get("priority", 0),
         )  # fmt: skip
 
     @property

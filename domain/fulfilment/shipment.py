@@ -42,9 +42,19 @@ class Shipment(Aggregate):
             return False
         if self.status != "requested":
             raise InvalidTransition(self.id, self.status, "reject")
-        self._rejected(reason=reason, at=now)
+        self._rejected(reason=reason, order_id=self.order_id, location=self.location,
+                       lines=self.lines, at=now)  # fmt: skip
         return True
 
-    @event("Rejected")
-    def _rejected(self, reason: str, at: datetime) -> None:
+    class Rejected(Aggregate.Event):
+        reason: str
+        order_id: str
+        location: str
+        lines: dict[str, int]
+        at: datetime
+
+    @event(Rejected)
+    def _rejected(
+        self, reason: str, order_id: str, location: str, lines: dict[str, int], at: datetime
+    ) -> None:
         self.status = "rejected"

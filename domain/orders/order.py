@@ -94,6 +94,17 @@ class Order(Aggregate):
         states: dict[str, str]
         at: datetime
 
+    class Allocated(Aggregate.Event):
+        location: str
+        lines: dict[str, int]
+        at: datetime
+
+    class Deallocated(Aggregate.Event):
+        location: str
+        line_ids: list[str]
+        reason: str
+        at: datetime
+
     @staticmethod
     def create_id(channel: str, channel_order_id: str) -> UUID:
         return order_id_for(channel, channel_order_id)
@@ -113,6 +124,7 @@ class Order(Aggregate):
         self.line_states = {line["line_id"]: LineState.OPEN for line in placed["lines"]}
         self.holds: list[str] = []
         self.cancel_reasons: dict[str, str] = {}
+        self.allocations: dict[str, dict[str, int]] = {}  # line id -> location -> quantity
         self.received_at = at
         self.status = OrderStatus.RELEASED
 
@@ -199,11 +211,58 @@ class Order(Aggregate):
         self._lines_progressed(states={k: v.value for k, v in changes.items()}, at=now)
         return True
 
+    def allocate(self, location: str, lines: dict[str, int], now: datetime) -> bool:
+        """Fulfilment allocated lines to a location; news about cancelled lines is ignored."""
+        live = {
+            line_id: quantity
+            for line_id, quantity in lines.items()
+            if line_id in self.line_states
+            and self.line_states[line_id] is not LineState.CANCELLED
+            and self.allocations.get(line_id, {}).get(location) != quantity
+        }
+        if not live:
+            return False
+        self._allocated(location=location, lines=live, at=now)
+        return True
+
+    def deallocate(self, location: str, line_ids: list[str], reason: str, now: datetime) -> bool:
+        held = [line_id for line_id in line_ids if location in self.allocations.get(line_id, {})]
+        if not held:
+            return False
+        self._deallocated(location=location, line_ids=held, reason=reason, at=now)
+        return True
+
+    @event(Allocated)
+    def _allocated(self, location: str, lines: dict[str, int], at: datetime) -> None:
+        _allocate(self, location, lines)
+        self.status = roll_up(self.line_states, self.holds)
+
+    @event(Deallocated)
+    def _deallocated(self, location: str, line_ids: list[str], reason: str, at: datetime) -> None:
+        _deallocate(self, location, line_ids)
+        self.status = roll_up(self.line_states, self.holds)
+
     @event(LinesProgressed)
     def _lines_progressed(self, states: dict[str, str], at: datetime) -> None:
         for line_id, state in states.items():
             self.line_states[line_id] = LineState(state)
         self.status = roll_up(self.line_states, self.holds)
+
+
+def _allocate(order: Order, location: str, lines: dict[str, int]) -> None:
+    for line_id, quantity in lines.items():
+        order.allocations.setdefault(line_id, {})[location] = quantity
+        if order.line_states[line_id] is LineState.OPEN:
+            order.line_states[line_id] = LineState.ALLOCATED
+
+
+def _deallocate(order: Order, location: str, line_ids: list[str]) -> None:
+    for line_id in line_ids:
+        held = order.allocations.get(line_id, {})
+        held.pop(location, None)
+        if not held and order.line_states[line_id] is LineState.ALLOCATED:
+            order.line_states[line_id] = LineState.OPEN
+            order.allocations.pop(line_id, None)
 
 
 def _identity(placement: dict[str, Any]) -> dict[str, str]:

@@ -66,6 +66,7 @@ class PlaceOrder:
     service_level: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
     pickup_location: str | None = None  # click & collect: the store the customer collects at
+    priority: int | None = None  # 0 (normal) to 9 (most urgent), for routing rules
 
 
 def normalise_placement(command: PlaceOrder, now: datetime) -> dict[str, Any]:
@@ -94,9 +95,11 @@ def normalise_placement(command: PlaceOrder, now: datetime) -> dict[str, Any]:
             "total", f"{command.total} does not equal lines + shipping - discount = {expected}"
         )
     problems.raise_if_any()
-    optional = (
-        {"pickup_location": command.pickup_location.upper()} if command.pickup_location else {}
-    )
+    optional: dict[str, Any] = {}
+    if command.pickup_location:
+        optional["pickup_location"] = command.pickup_location.upper()
+    if command.priority:
+        optional["priority"] = command.priority
     return optional | {
         "channel": command.channel,
         "channel_order_id": command.channel_order_id,

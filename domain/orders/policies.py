@@ -7,22 +7,24 @@ from uuid import UUID
 
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
 from domain.fulfilment.shipment import Shipment
-from domain.orders.order import LineState, Order
+from domain.orders.order import Order
 from domain.processing import Unit
 
 
 class WhenFulfilmentDecidesRollUp:
     name = "orders_policy"
     upstream = "fulfilment"
-    topics = (Shipment.Requested, FulfilmentOrder.Sourced)
+    topics = (Shipment.Requested, Shipment.Rejected, FulfilmentOrder.Sourced)
 
     def react(self, event: Any, unit: Unit) -> None:
         if isinstance(event, Shipment.Requested):
             order = unit.get(Order, UUID(event.order_id))
             if order is not None:
-                order.progress_lines(
-                    {line_id: LineState.ALLOCATED for line_id in event.lines}, event.at
-                )
+                order.allocate(event.location, event.lines, event.at)
+        elif isinstance(event, Shipment.Rejected):
+            order = unit.get(Order, UUID(event.order_id))
+            if order is not None:
+                order.deallocate(event.location, list(event.lines), event.reason, event.at)
         elif isinstance(event, FulfilmentOrder.Sourced):
             decision = event.decision
             if decision.get("fallback") == "cancel_unfillable" and decision["unfilled"]:

@@ -92,7 +92,8 @@ def test_distance_then_capacity_chooses_and_explains(client: TestClient):
     assert verdicts(decision, "NEAR-FULL")["capacity"]["passed"] is False
     far = verdicts(decision, "FAR")
     assert far["_"]["rank"] == 1 and far["distance"]["value"] > 1000
-    assert client.get(f"/orders/{order_id}").json()["status"] == "allocated"
+    detail = client.get(f"/orders/{order_id}").json()
+    assert detail["status"] == "allocated" and detail["lines"][0]["allocations"] == {"FAR": 1}
     inventory = {row["location"]: row for row in client.get("/inventory/SKU-1").json()["locations"]}
     assert inventory["FAR"]["reserved"] == 1 and inventory["NEAR-FULL"]["reserved"] == 1
 
@@ -190,3 +191,24 @@ def test_a_kit_ships_from_one_location(client: TestClient):
     order_id = client.post("/orders", json=payload).json()["order_id"]
     plan = last_decision(client, order_id)["plan"]
     assert len(plan) == 1 and set(next(iter(plan.values()))) == {"1", "2"}
+
+
+def test_urgent_orders_follow_their_own_strategy(client: TestClient):
+    rules = {"strategies": [
+        {"name": "urgent: nearest", "when": {"min_priority": 5},
+         "criteria": [{"kind": "stock", "mode": "line"}, {"kind": "distance"}], "fallback": "exception"},
+        {"name": "normal: by priority", "criteria": [{"kind": "stock", "mode": "line"}, {"kind": "priority"}],
+         "fallback": "exception"},
+    ]}  # fmt: skip
+    given_network(client, rules)
+    client.put("/locations/FAR", json=a_location_body(latitude=41.39, longitude=2.17, country="ES",
+                                                      time_zone="Europe/Madrid", priority=1))  # fmt: skip
+    normal = place(client)
+    assert last_decision(client, normal)["strategy"] == "normal: by priority"
+    assert last_decision(client, normal)["plan"] == {"FAR": {"1": 1}}
+    payload = an_order_payload(lines=1, priority=7)
+    payload["lines"][0].update(sku="SKU-1", quantity=1)
+    payload["total"] = "14.95"
+    payload["shipping_address"].update(BRUSSELS)
+    urgent = client.post("/orders", json=payload).json()["order_id"]
+    assert last_decision(client, urgent)["strategy"] == "urgent: nearest"

@@ -130,3 +130,15 @@ def test_the_order_rebuilt_from_its_events_equals_the_live_one():
         return {k: v for k, v in vars(o).items() if k != "_pending_events"}
 
     assert state(copy) == state(order)
+
+
+def test_allocation_records_the_location_per_line_and_deallocation_reopens():
+    order = placed(lines=2)
+    order.allocate("WH1", {"1": 1}, NOW)
+    assert order.allocations == {"1": {"WH1": 1}}
+    assert order.line_states["1"] is LineState.ALLOCATED
+    assert not order.allocate("WH1", {"1": 1}, NOW)  # the same news again
+    order.deallocate("WH1", ["1"], "rejected", NOW)
+    assert order.allocations == {} and order.line_states["1"] is LineState.OPEN
+    order.allocate("WH2", {"1": 1, "2": 2}, NOW)
+    assert order.status is OrderStatus.ALLOCATED
