@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from api.bootstrap import Container
 from domain.errors import Conflict
+from domain.fulfilment.application import StockCount
+from domain.fulfilment.location import Capability, LocationProfile, LocationType
 from domain.orders.placement import Address, Customer, Line, PlaceOrder
 
 CUSTOMERS = [
@@ -54,8 +56,51 @@ def demo_orders(now: datetime, count: int = 12) -> list[PlaceOrder]:
     return orders
 
 
+LOCATIONS = [
+    LocationProfile("ANR-DC", "Antwerp DC", LocationType.DISTRIBUTION_CENTRE, "BE", 51.26, 4.40,
+                    "Europe/Brussels", channels=("webshop", "marketplace", "instagram"),
+                    daily_capacity=500, priority=10),
+    LocationProfile("AMS-01", "Amsterdam store", LocationType.STORE, "NL", 52.37, 4.89,
+                    "Europe/Amsterdam", channels=("webshop", "instagram"), daily_capacity=20,
+                    priority=50, capabilities=(Capability.SHIPS, Capability.PICKUP)),
+    LocationProfile("PAR-WH", "Paris warehouse", LocationType.WAREHOUSE, "FR", 48.86, 2.35,
+                    "Europe/Paris", channels=("webshop", "marketplace"), daily_capacity=300,
+                    priority=20),
+]  # fmt: skip
+DEMO_POLICY = {
+    "strategies": [
+        {
+            "name": "nearest location that can ship the line",
+            "criteria": [
+                {"kind": "channel"},
+                {"kind": "capacity"},
+                {"kind": "stock", "mode": "line"},
+                {"kind": "stock_coverage"},
+                {"kind": "distance", "bands_km": [100, 400]},
+                {"kind": "priority"},
+                {"kind": "max_splits", "max": 1},
+            ],
+            "fallback": "backorder",
+        }
+    ]
+}
+
+
+def load_network(dom: Container, now: datetime) -> None:
+    """Three locations with stock of the demo catalogue and an active routing policy."""
+    for profile in LOCATIONS:
+        dom.fulfilment.define_location(profile, now)
+    counted_at = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    counts = [StockCount(p.code, sku, 3 + (n * 7 + len(p.code)) % 11, counted_at)
+              for n, (sku, _) in enumerate(CATALOGUE) for p in LOCATIONS]  # fmt: skip
+    dom.fulfilment.count_stock(counts, now)
+    version = dom.fulfilment.draft_policy("default", DEMO_POLICY, "demo", now)
+    dom.fulfilment.activate_policy("default", version, now)
+
+
 def load_demo(dom: Container, now: datetime) -> tuple[int, int]:
-    """Place the demo orders; returns (placed now, already there)."""
+    """Set up the network, then place the demo orders; returns (placed now, already there)."""
+    load_network(dom, now)
     created = existing = 0
     for command in demo_orders(now.replace(minute=0, second=0, microsecond=0)):
         try:

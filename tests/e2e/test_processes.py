@@ -98,7 +98,13 @@ def test_demo_is_idempotent_and_rebuild_replays_it(tmp_path: Path):
     second = run_dom("demo", env=env)
     assert "0 orders placed, 12 already there" in second.stdout
     rebuilt = run_dom("projections", "rebuild", env=env)
-    assert rebuilt.returncode == 0 and "order_status: replayed 24 events" in rebuilt.stdout
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    replayed = dict(line.split(": replayed ") for line in rebuilt.stdout.splitlines())
+    # 12 orders: placed and released, and allocated by the demo's routing policy
+    assert int(replayed["order_status"].split()[0]) > 24
+    assert (
+        int(replayed["availability"].split()[0]) > 0 and int(replayed["routing"].split()[0]) >= 12
+    )
 
 
 def test_work_refuses_an_unknown_name(tmp_path: Path):
