@@ -67,6 +67,8 @@ class WhenStockRisesSourceBackorders:
             return
         for order_id in list(waiting.waiting):
             order = unit.get(FulfilmentOrder, FulfilmentOrder.create_id({"order_id": order_id}))
+            if order is not None and order.modified_on >= event.timestamp:
+                continue  # decided after this stock change: that decision already saw it
             if order is not None and order.needs_sourcing:
                 source_order(unit, order, event.timestamp)
             elif order is not None:
