@@ -23,6 +23,7 @@ from adapters.readstore import ReadStore, Sql
 from domain.processing import Unit
 
 BATCH_SIZE = 500
+SKIP_RECORDED_AFTER = 2000  # events a policy may pass over before its position is stored
 
 
 class Projection(Protocol):
@@ -185,9 +186,11 @@ class PolicyFollower:
         self._lock = threading.Lock()
         self._known = 0
         self._stale = True  # read the stored position before the next batch
+        self._stored = 0
 
     def position(self) -> int:
-        self._known = max(self._known, self.target.position_of(self.source.name))
+        self._stored = self.target.position_of(self.source.name)
+        self._known = max(self._known, self._stored)
         self._stale = False
         return self._known
 
@@ -220,15 +223,18 @@ class PolicyFollower:
                 for notification in notifications:
                     self.policy.react(self.source.mapper.to_domain_event(notification), unit)
                 changed = unit.changed()
-                if changed:
-                    tracking = Tracking(self.source.name, notifications[-1].id)
+                last = notifications[-1].id
+                if changed or last - self._stored >= SKIP_RECORDED_AFTER:
+                    # Long runs of events that change nothing are recorded now and then,
+                    # so that a restart does not read them all again.
                     try:
-                        self.target.record_processed(changed, tracking)
+                        self.target.record_processed(changed, Tracking(self.source.name, last))
                     except (IntegrityError, OperationalError):
                         self._stale = True  # someone moved first: read the position again
                         time.sleep(0.01)
                         continue
-                    applied += len(notifications)
+                    self._stored = last
+                    applied += len(notifications) if changed else 0
                 self._known = notifications[-1].id
                 if len(notifications) < batch_size:
                     self._known = max(self._known, target or 0)
