@@ -103,55 +103,34 @@ class GroupCommit:
             offset += size
 
 
-class GroupCommitSQLiteRecorder(SQLiteApplicationRecorder):
+class GroupCommitting:
+    """Mixin for the library's recorders: plain saves are group-committed; saves with
+    tracking (a policy's reaction and its position) go straight through."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.group = GroupCommit(super().insert_events)
+        self.group = GroupCommit(super().insert_events)  # type: ignore[misc]
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         if kwargs:
-            return super().insert_events(stored_events, **kwargs)
+            inserted: Sequence[int] | None = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+            return inserted
         return self.group.insert(stored_events)
 
 
-class GroupCommitPostgresRecorder(PostgresApplicationRecorder):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.group = GroupCommit(super().insert_events)
-
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        if kwargs:
-            return super().insert_events(stored_events, **kwargs)
-        return self.group.insert(stored_events)
+class GroupCommitSQLiteRecorder(GroupCommitting, SQLiteApplicationRecorder):
+    pass
 
 
-class GroupCommitSQLiteProcessRecorder(SQLiteProcessRecorder):
-    """Process recorder (events with tracking) whose plain saves are group-committed."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.group = GroupCommit(super().insert_events)
-
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        if kwargs:
-            return super().insert_events(stored_events, **kwargs)
-        return self.group.insert(stored_events)
+class GroupCommitPostgresRecorder(GroupCommitting, PostgresApplicationRecorder):
+    pass
 
 
-class GroupCommitPostgresProcessRecorder(PostgresProcessRecorder):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.group = GroupCommit(super().insert_events)
+class GroupCommitSQLiteProcessRecorder(GroupCommitting, SQLiteProcessRecorder):
+    pass
 
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        if kwargs:
-            return super().insert_events(stored_events, **kwargs)
-        return self.group.insert(stored_events)
+
+class GroupCommitPostgresProcessRecorder(GroupCommitting, PostgresProcessRecorder):
+    pass

@@ -5,11 +5,21 @@ from __future__ import annotations
 from typing import Annotated
 
 import pycountry
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.orders.order import OrderStatus
 from domain.orders.placement import Address, Customer, Line, PlaceOrder
 
+
+def _known_country(value: str) -> str:
+    if pycountry.countries.get(alpha_2=value.upper()) is None:
+        raise ValueError("not an ISO 3166-1 alpha-2 country code")
+    return value.upper()
+
+
+CountryCode = Annotated[
+    str, Field(min_length=2, max_length=2, examples=["BE"]), AfterValidator(_known_country)
+]
 DecimalString = Annotated[str, Field(pattern=r"^-?\d{1,12}(\.\d{1,4})?$", examples=["19.90"])]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -31,16 +41,9 @@ class AddressIn(Strict):
     postal_code: Annotated[str, Field(min_length=1, max_length=20)]
     city: Text
     region: Annotated[str, Field(max_length=100)] | None = None
-    country: Annotated[str, Field(min_length=2, max_length=2, examples=["BE"])]
+    country: CountryCode
     latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
-
-    @field_validator("country")
-    @classmethod
-    def known_country(cls, value: str) -> str:
-        if pycountry.countries.get(alpha_2=value.upper()) is None:
-            raise ValueError("not an ISO 3166-1 alpha-2 country code")
-        return value.upper()
 
 
 class LineIn(Strict):

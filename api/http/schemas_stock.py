@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import available_timezones
 
-import pycountry
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from api.http.schemas import CountryCode
 from domain.fulfilment.application import Movement, StockCount
 from domain.fulfilment.location import WEEKDAYS, Capability, LocationProfile, LocationType
 
@@ -23,7 +23,7 @@ class Strict(BaseModel):
 class LocationIn(Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     type: LocationType
-    country: Annotated[str, Field(min_length=2, max_length=2)]
+    country: CountryCode
     latitude: Annotated[float, Field(ge=-90, le=90)]
     longitude: Annotated[float, Field(ge=-180, le=180)]
     time_zone: str
@@ -36,13 +36,6 @@ class LocationIn(Strict):
     capabilities: list[Capability] = [Capability.SHIPS]
     active: bool = True
     groups: list[Annotated[str, Field(min_length=1, max_length=64)]] = []
-
-    @field_validator("country")
-    @classmethod
-    def known_country(cls, value: str) -> str:
-        if pycountry.countries.get(alpha_2=value.upper()) is None:
-            raise ValueError("not an ISO 3166-1 alpha-2 country code")
-        return value.upper()
 
     @field_validator("time_zone")
     @classmethod

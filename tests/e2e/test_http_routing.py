@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
-from adapters.settings import Settings
-from api.bootstrap import Container, bootstrap
-from api.http.app import create_app
 from tests.e2e.test_processes import dom_env, run_dom
 
 RULES = {
@@ -27,14 +22,6 @@ RULES = {
         }
     ]
 }
-
-
-@pytest.fixture
-def client(durable_store: Settings) -> Iterator[TestClient]:
-    dom: Container = bootstrap(durable_store)
-    with TestClient(create_app(dom)) as test_client:
-        yield test_client
-    dom.close()
 
 
 def test_draft_activate_and_read_a_policy(client: TestClient):
