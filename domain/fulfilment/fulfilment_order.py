@@ -56,6 +56,7 @@ class FulfilmentOrder(Aggregate):
         self.open: dict[str, int] = {line["line_id"]: line["quantity"] for line in order["lines"]}
         self.excluded: list[str] = []  # locations that rejected this order
         self.decisions = 0
+        self.shipments: dict[str, list[str]] = {}  # location -> shipment ids requested there
 
     @classmethod
     def from_placement(cls, order_id: str, placed: dict[str, Any]) -> FulfilmentOrder:
@@ -131,6 +132,8 @@ class FulfilmentOrder(Aggregate):
     @event(Sourced)
     def _sourced(self, decision: dict[str, Any], at: datetime) -> None:
         self.decisions += 1
+        for location, shipment_id in decision.get("shipments", {}).items():
+            self.shipments.setdefault(location, []).append(shipment_id)
         for location, lines in decision["plan"].items():
             for line_id, quantity in lines.items():
                 self.allocated.setdefault(location, {})

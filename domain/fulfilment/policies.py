@@ -10,7 +10,7 @@ from typing import Any
 
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
 from domain.fulfilment.network import Backorders, backorders_id_for
-from domain.fulfilment.routing import release_lines, source_order
+from domain.fulfilment.routing import cancel_shipped_lines, release_lines, source_order
 from domain.fulfilment.stock_item import StockItem
 from domain.orders.order import Order
 from domain.processing import Unit
@@ -49,6 +49,7 @@ class WhenOrdersChangeFulfilThem:
         skus = {line["line_id"]: line["sku"] for line in order.order["lines"]}
         freed = order.cancel(event.line_ids, event.at)
         release_lines(unit, str(event.originator_id), freed, skus)
+        cancel_shipped_lines(unit, order, event.line_ids, event.reason, event.at)
 
 
 class WhenStockRisesSourceBackorders:

@@ -65,6 +65,18 @@ def source_order(unit: Unit, order: FulfilmentOrder, now: datetime) -> None:
                 waiting.done(wanted.order_id)
 
 
+def cancel_shipped_lines(
+    unit: Unit, order: FulfilmentOrder, line_ids: list[str], reason: str, now: datetime
+) -> None:
+    """Cancelled lines leave their requested shipments; an emptied shipment frees its workload."""
+    for location, shipment_ids in order.shipments.items():
+        for shipment_id in shipment_ids:
+            shipment = unit.get(Shipment, UUID(shipment_id))
+            cancelled = shipment is not None and shipment.cancel_lines(line_ids, reason, now)
+            if cancelled and shipment is not None and shipment.status == "cancelled":
+                _workload(unit, location, now).give_back()
+
+
 def release_lines(
     unit: Unit, order_id: str, freed: dict[str, dict[str, int]], skus: dict[str, str]
 ) -> None:

@@ -46,6 +46,21 @@ class Shipment(Aggregate):
                        lines=self.lines, at=now)  # fmt: skip
         return True
 
+    def cancel_lines(self, line_ids: list[str], reason: str, now: datetime) -> bool:
+        """The order's lines were cancelled: they leave the shipment; with none left, it is cancelled."""
+        gone = [line_id for line_id in line_ids if line_id in self.lines]
+        if self.status != "requested" or not gone:
+            return False
+        self._lines_cancelled(line_ids=gone, reason=reason, at=now)
+        return True
+
+    @event("LinesCancelled")
+    def _lines_cancelled(self, line_ids: list[str], reason: str, at: datetime) -> None:
+        for line_id in line_ids:
+            self.lines.pop(line_id, None)
+        if not self.lines:
+            self.status = "cancelled"
+
     class Rejected(Aggregate.Event):
         reason: str
         order_id: str

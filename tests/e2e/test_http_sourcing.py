@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from fastapi.testclient import TestClient
 
+from api.bootstrap import Container
+from domain.fulfilment.shipment import Shipment
 from tests.builders import an_order_payload
 from tests.stock_builders import a_location_body
 
@@ -130,12 +134,18 @@ def test_without_an_active_policy_orders_wait_for_a_person(client: TestClient):
     assert item["order_id"] == order_id and "no active routing policy" in item["reason"]
 
 
-def test_cancelling_an_order_frees_its_reservations(client: TestClient):
+def test_cancelling_an_order_frees_its_reservations_shipment_and_capacity(
+    client: TestClient, dom: Container
+):
     given_network(client)
     order_id = place(client)
+    shipment_id = last_decision(client, order_id)["shipments"]["NEAR-FULL"]
     client.post(f"/orders/{order_id}/cancel", json={"reason": "customer"})
     inventory = {row["location"]: row for row in client.get("/inventory/SKU-1").json()["locations"]}
     assert inventory["NEAR-FULL"]["reserved"] == 0
+    assert dom.fulfilment.find(Shipment, UUID(shipment_id)).status == "cancelled"
+    # NEAR-FULL ships one order a day: its slot is free again for the next order
+    assert last_decision(client, place(client))["plan"] == {"NEAR-FULL": {"1": 1}}
 
 
 def test_routing_of_an_unknown_order_is_404(client: TestClient):
