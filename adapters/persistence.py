@@ -7,7 +7,11 @@ mode. The settings below are the library's own environment keys.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import unquote, urlparse
+
+import psycopg
 
 from adapters.settings import Settings
 
@@ -40,7 +44,7 @@ def event_store_env(settings: Settings, context: str) -> dict[str, str]:
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             **postgres_env(settings),
             "POSTGRES_POOL_SIZE": str(settings.pool_size),
-            "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(settings.pool_size * 2),
             "POSTGRES_LOCK_TIMEOUT": "10",
             "APPLICATION_RECORDER_TOPIC": "adapters.group_commit:GroupCommitPostgresRecorder",
             "PROCESS_RECORDER_TOPIC": "adapters.group_commit:GroupCommitPostgresProcessRecorder",
@@ -62,3 +66,26 @@ def postgres_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_USER": unquote(url.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(url.password or ""),
     }
+
+
+SCHEMA_LOCK = 7243000
+
+
+@contextmanager
+def schema_lock(settings: Settings) -> Iterator[None]:
+    """Serialise table creation between processes that start together.
+
+    Workers and API replicas started at once on a fresh PostgreSQL database
+    would otherwise race on CREATE TABLE / CREATE FUNCTION ("tuple
+    concurrently updated"). SQLite and memory stores need no lock.
+    """
+    if settings.mode != "postgres":
+        yield
+        return
+    assert settings.database_url is not None
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))

@@ -72,7 +72,7 @@ class ReadStore:
                 user=pg["POSTGRES_USER"],
                 password=pg["POSTGRES_PASSWORD"],
                 pool_size=settings.pool_size,
-                max_overflow=settings.pool_size,
+                max_overflow=settings.pool_size * 2,
             )
             self.tracking = PostgresTrackingRecorder(self._pg, tracking_table_name="view_tracking")
         else:

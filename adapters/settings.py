@@ -24,7 +24,9 @@ class Settings(BaseSettings):
     # for the read model to reach a command's position before answering.
     followers: Literal["inline", "workers"] = "inline"
     read_your_writes_timeout: float = 5.0
-    pool_size: int = 10
+    # PostgreSQL connections opened per pool (three pools a process: two contexts and the
+    # read models); each pool may grow to three times this under load.
+    pool_size: int = 4
     nats_url: str = "nats://127.0.0.1:4222"
 
     @property

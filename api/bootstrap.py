@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.persistence import event_store_env
+from adapters.persistence import event_store_env, schema_lock
 from adapters.readstore import ReadStore
 from adapters.settings import Settings
 from domain.fulfilment.application import Fulfilment
@@ -35,9 +35,10 @@ class Container:
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
     """Build the applications, read store and followers for the configured mode."""
     settings = (settings or Settings()).model_copy(update=overrides)
-    orders = Orders(env=event_store_env(settings, Orders.name))
-    fulfilment = Fulfilment(env=event_store_env(settings, Fulfilment.name))
-    store = ReadStore(settings)
+    with schema_lock(settings):
+        orders = Orders(env=event_store_env(settings, Orders.name))
+        fulfilment = Fulfilment(env=event_store_env(settings, Fulfilment.name))
+        store = ReadStore(settings)
     followers: list[Follower | PolicyFollower] = [
         PolicyFollower(WhenOrdersChangeFulfilThem(), orders, fulfilment),
         PolicyFollower(WhenStockRisesSourceBackorders(), fulfilment, fulfilment),

@@ -58,7 +58,7 @@ def work(
     batch: Annotated[int, typer.Option(min=1, help="events per transaction")] = 500,
 ) -> None:
     """Drive one projection or policy in this process until stopped (SIGTERM or Ctrl-C)."""
-    dom = bootstrap()
+    dom = bootstrap(pool_size=1)  # one follower needs few connections
     follower = dom.runtime.followers.get(name.replace("-", "_"))
     if follower is None:
         known = ", ".join(sorted(dom.runtime.followers))

@@ -16,6 +16,14 @@ import pytest
 from tests.builders import an_order_payload
 
 ROOT = Path(__file__).resolve().parents[2]
+WORKERS = (
+    "order-status",
+    "availability",
+    "routing",
+    "fulfilment-policy",
+    "orders-policy",
+    "backorder-policy",
+)
 
 
 def free_port() -> int:
@@ -53,8 +61,9 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     processes = []
     if request.param.endswith("+workers"):
         env["DOM_FOLLOWERS"] = "workers"
-        worker = [sys.executable, "-m", "api", "work", "order-status", "--idle", "0.01"]
-        processes.append(subprocess.Popen(worker, cwd=ROOT, env=env))
+        for name in WORKERS:  # all at once, on a fresh database
+            worker = [sys.executable, "-m", "api", "work", name, "--idle", "0.01"]
+            processes.append(subprocess.Popen(worker, cwd=ROOT, env=env))
     process = subprocess.Popen([sys.executable, "-m", "api", "serve"], cwd=ROOT, env=env)
     processes.append(process)
     base = f"http://127.0.0.1:{port}"
@@ -110,3 +119,28 @@ def test_demo_is_idempotent_and_rebuild_replays_it(tmp_path: Path):
 def test_work_refuses_an_unknown_name(tmp_path: Path):
     answer = run_dom("work", "nothing", env=dom_env(tmp_path, None))
     assert answer.returncode == 2 and "unknown follower" in answer.stderr
+
+
+def test_orders_are_sourced_by_the_policies_wherever_they_run(server: str):
+    """Inline in the API, or in one worker process per follower: the same outcome."""
+    rules = {"strategies": [{"name": "any", "criteria": [{"kind": "stock", "mode": "line"}]}]}
+    location = {"name": "DC", "type": "warehouse", "country": "BE", "latitude": 51.2, "longitude": 4.4,
+                "time_zone": "Europe/Brussels", "channels": ["webshop"]}  # fmt: skip
+    count = {"location": "WH1", "sku": "SKU-1", "quantity": 5, "counted_at": "2026-11-26T08:00:00Z"}
+    payload = an_order_payload(channel="webshop")
+    with httpx.Client(base_url=server, timeout=10) as client:
+        assert client.put("/locations/WH1", json=location).status_code == 201
+        assert client.post("/stock/counts", json={"counts": [count]}).status_code == 200
+        assert (
+            client.post("/routing-policies/default/versions", json={"rules": rules}).status_code
+            == 201
+        )
+        assert client.post("/routing-policies/default/versions/1/activate").status_code == 200
+        order_id = client.post("/orders", json=payload).json()["order_id"]
+        deadline = time.monotonic() + 30
+        while client.get(f"/orders/{order_id}").json()["status"] != "allocated":
+            assert time.monotonic() < deadline, client.get(f"/orders/{order_id}/routing").text
+            time.sleep(0.1)
+        assert client.get(f"/orders/{order_id}/routing").json()["decisions"][0]["plan"] == {
+            "WH1": {"1": 1}
+        }
