@@ -50,8 +50,6 @@ class GroupCommit:
         self._cond = threading.Condition()
         self._queue: list[_Request] = []
         self._leading = False
-        self.batches = 0  # how many transactions served how many requests: for benchmarks
-        self.requests = 0
 
     def insert(self, events: Sequence[StoredEvent]) -> Sequence[int] | None:
         request = _Request(events)
@@ -81,8 +79,6 @@ class GroupCommit:
         return batch
 
     def _commit(self, batch: list[_Request]) -> None:
-        self.batches += 1
-        self.requests += len(batch)
         try:
             ids = self._insert([event for request in batch for event in request.events])
         except IntegrityError as error:

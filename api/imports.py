@@ -25,7 +25,6 @@ from api.bootstrap import Container
 from api.http.schemas_stock import TIME_ZONES, CountIn, LocationIn
 from domain.fulfilment.application import CountReport, StockCount
 from domain.fulfilment.location import LocationProfile
-from domain.orders.placement import MAX_CLOCK_SKEW
 
 STOCK_COLUMNS = ("location", "sku", "quantity", "counted_at")
 LOCATION_COLUMNS = ("code", "name", "type", "country", "latitude", "longitude", "time_zone")
@@ -116,7 +115,7 @@ def _count(
     """Apply a chunk; lines the application refuses (e.g. dated in the future) are rejected."""
     good = []
     for line, count in chunk:
-        if count.counted_at > now + MAX_CLOCK_SKEW:
+        if count.from_the_future(now):
             rejected.append(Rejected(line, "counted_at: is in the future"))
         else:
             good.append(count)

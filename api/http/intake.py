@@ -29,7 +29,6 @@ class IntakeBatcher:
         self._queue: list[tuple[PlaceOrder, datetime, asyncio.Future[Placement]]] = []
         self._draining = False
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake")
-        self.batches = 0
         self._task: asyncio.Task[None] | None = None
 
     async def place(self, command: PlaceOrder, now: datetime) -> Placement:
@@ -63,7 +62,6 @@ class IntakeBatcher:
     def _commit(
         self, batch: list[tuple[PlaceOrder, datetime, asyncio.Future[Placement]]]
     ) -> list[Placement | DomainError]:
-        self.batches += 1
         now = batch[-1][1]
         outcomes = self.dom.orders.place_orders([command for command, *_ in batch], now)
         positions = [o.notification_id for o in outcomes if isinstance(o, Placement)]

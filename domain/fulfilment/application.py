@@ -40,6 +40,10 @@ class StockCount:
     counted_at: datetime
     safety_stock: int | None = None
 
+    def from_the_future(self, now: datetime) -> bool:
+        """A count dated ahead of our clock would make every real count look older."""
+        return self.counted_at > now + MAX_CLOCK_SKEW
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -67,10 +71,10 @@ class Fulfilment(ContextApplication):
         profile = replace(profile, code=profile.code.upper())  # codes are case-insensitive
 
         def attempt() -> tuple[bool, Outcome]:
-            location = self._find(Location, location_id_for(profile.code))
+            location = self.find(Location, location_id_for(profile.code))
             if location is None:
                 location = Location.register(profile, now)
-                directory = self._find(LocationDirectory, DIRECTORY_ID) or LocationDirectory()
+                directory = self.find(LocationDirectory, DIRECTORY_ID) or LocationDirectory()
                 directory.add(profile.code)
                 return True, Outcome(True, last_notification_id(self.save(location, directory)))
             if not location.redefine(profile, now):
@@ -80,10 +84,10 @@ class Fulfilment(ContextApplication):
         return _retrying(attempt)
 
     def knows_location(self, code: str) -> bool:
-        return self._find(Location, location_id_for(code)) is not None
+        return self.find(Location, location_id_for(code)) is not None
 
     def get_location(self, code: str) -> Location:
-        location = self._find(Location, location_id_for(code))
+        location = self.find(Location, location_id_for(code))
         if location is None:
             raise NotFound(f"location {code} not found")
         return location
@@ -94,7 +98,7 @@ class Fulfilment(ContextApplication):
         """Record a draft version of a routing policy (creating the policy if new)."""
 
         def attempt() -> int:
-            policy = self._find(RoutingPolicy, policy_id_for(name)) or RoutingPolicy(name=name)
+            policy = self.find(RoutingPolicy, policy_id_for(name)) or RoutingPolicy(name=name)
             version = policy.draft(rules, note, now)
             self.save(policy)
             return version
@@ -118,7 +122,7 @@ class Fulfilment(ContextApplication):
         return _retrying(attempt)
 
     def get_policy(self, name: str) -> RoutingPolicy:
-        policy = self._find(RoutingPolicy, policy_id_for(name))
+        policy = self.find(RoutingPolicy, policy_id_for(name))
         if policy is None:
             raise NotFound(f"routing policy {name} not found")
         return policy
@@ -152,7 +156,7 @@ class Fulfilment(ContextApplication):
         late = [
             FieldProblem(f"counts.{n}.counted_at", "is in the future")
             for n, count in enumerate(counts)
-            if count.counted_at > now + MAX_CLOCK_SKEW
+            if count.from_the_future(now)
         ]
         if late:
             raise InvalidCommand(late)
@@ -202,13 +206,13 @@ class Fulfilment(ContextApplication):
         return _retrying(attempt)
 
     def stock_item_by_id(self, item_id: UUID) -> StockItem:
-        item = self._find(StockItem, item_id)
+        item = self.find(StockItem, item_id)
         if item is None:
             raise NotFound(f"stock item {item_id} not found")
         return item
 
     def stock_item(self, location: str, sku: str) -> StockItem:
-        item = self._find(StockItem, stock_item_id_for(location, sku))
+        item = self.find(StockItem, stock_item_id_for(location, sku))
         if item is None:
             raise NotFound(f"no stock of {sku} at {location}")
         return item
@@ -248,17 +252,14 @@ class Fulfilment(ContextApplication):
     # --- helpers ------------------------------------------------------------------
 
     def _item(self, location: str, sku: str) -> StockItem:
-        item = self._find(StockItem, stock_item_id_for(location, sku))
+        item = self.find(StockItem, stock_item_id_for(location, sku))
         return item if item is not None else StockItem(location_code=location.upper(), sku=sku)
 
     def _check_locations(self, codes: Iterable[str]) -> None:
-        unknown = sorted(c for c in set(codes) if self._find(Location, location_id_for(c)) is None)
+        unknown = sorted(code for code in set(codes) if not self.knows_location(code))
         if unknown:
             problems = [FieldProblem("location", f"unknown location {code!r}") for code in unknown]
             raise InvalidCommand(problems)
-
-    def _find(self, kind: type[T], aggregate_id: UUID) -> T | None:
-        return self.find(kind, aggregate_id)
 
 
 def _retrying(attempt: Callable[[], T]) -> T:

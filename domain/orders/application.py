@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.errors import Conflict, DomainError, NotFound
@@ -67,9 +66,6 @@ class Orders(ContextApplication):
             for o in outcomes
         ]
 
-    def find_order(self, order_id: UUID) -> Order | None:
-        return self._find(order_id)
-
     def get_order(self, order_id: UUID) -> Order:
         order = self._find(order_id)
         if order is None:
@@ -123,8 +119,4 @@ class Orders(ContextApplication):
         return Placement(existing, created=False, notification_id=None)
 
     def _find(self, order_id: UUID) -> Order | None:
-        try:
-            order: Order = self.repository.get(order_id)
-        except AggregateNotFoundError:
-            return None
-        return order
+        return self.find(Order, order_id)
