@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from tqdm import tqdm
@@ -15,7 +16,6 @@ from tqdm import tqdm
 from adapters.settings import Settings
 from api.bootstrap import bootstrap
 
-T = TypeVar("T")
 cli = typer.Typer(no_args_is_help=True, help="dom: Distributed Order Management.")
 projections_cli = typer.Typer(no_args_is_help=True, help="Read models.")
 cli.add_typer(projections_cli, name="projections")
@@ -110,9 +110,8 @@ def import_stock_command(
     from api.imports import import_stock
 
     dom = bootstrap()
-    with tqdm(unit=" lines", desc=file.name) as progress:
-        now = datetime.now(UTC)
-        report, rejected = _reading(lambda: import_stock(dom, file, chunk, now, progress))
+    with _refusing(), tqdm(unit=" lines", desc=file.name) as progress:
+        report, rejected = import_stock(dom, file, chunk, datetime.now(UTC), progress)
     _finish(f"{report.applied} counts applied, {report.unchanged} unchanged", rejected)
 
 
@@ -122,10 +121,8 @@ def import_locations_command(file: CsvFile) -> None:
     from api.imports import import_locations
 
     dom = bootstrap()
-    with tqdm(unit=" lines", desc=file.name) as progress:
-        report, rejected = _reading(
-            lambda: import_locations(dom, file, datetime.now(UTC), progress)
-        )
+    with _refusing(), tqdm(unit=" lines", desc=file.name) as progress:
+        report, rejected = import_locations(dom, file, datetime.now(UTC), progress)
     _finish(
         f"{report.applied} locations registered or changed, {report.unchanged} unchanged", rejected
     )
@@ -140,32 +137,19 @@ def draft_policy(
     """Draft a new version of a routing policy from a JSON rule set."""
     import orjson
 
-    from domain.errors import InvalidCommand
-
     dom = bootstrap()
-    try:
+    with _refusing(f"{file}: "):
         rules = orjson.loads(file.read_bytes())
         version = dom.fulfilment.draft_policy(name, rules, note, datetime.now(UTC))
-    except orjson.JSONDecodeError as error:
-        typer.echo(f"{file}: not JSON: {error}", err=True)
-        raise typer.Exit(2) from error
-    except InvalidCommand as error:
-        typer.echo(f"{file}: {error.detail}", err=True)
-        raise typer.Exit(2) from error
     typer.echo(f"{name}: draft version {version}")
 
 
 @policy_cli.command("activate")
 def activate_policy(name: str, version: int) -> None:
     """Make a drafted version the active one (the previous active version is retired)."""
-    from domain.errors import DomainError
-
     dom = bootstrap()
-    try:
+    with _refusing():
         outcome = dom.fulfilment.activate_policy(name, version, datetime.now(UTC))
-    except DomainError as error:
-        typer.echo(error.detail, err=True)
-        raise typer.Exit(2) from error
     typer.echo(
         f"{name}: version {version} {'activated' if outcome.changed else 'was already active'}"
     )
@@ -185,19 +169,13 @@ def simulate(
     import orjson
 
     from api.simulate import simulate as run
-    from domain.errors import InvalidCommand
 
     end = _aware(end) if end else datetime.now(UTC)
     start = _aware(start) if start else end - timedelta(days=30)
     dom = bootstrap()
     try:
-        report = run(dom, orjson.loads(policy.read_bytes()), start, end)
-    except orjson.JSONDecodeError as error:
-        typer.echo(f"{policy}: not JSON: {error}", err=True)
-        raise typer.Exit(2) from error
-    except InvalidCommand as error:
-        typer.echo(f"{policy}: {error.detail}", err=True)
-        raise typer.Exit(2) from error
+        with _refusing(f"{policy}: "):
+            report = run(dom, orjson.loads(policy.read_bytes()), start, end)
     finally:
         dom.close()
     typer.echo(f"{report.orders} orders released from {start.isoformat()} to {end.isoformat()}")
@@ -213,13 +191,25 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _reading(run: Callable[[], T]) -> T:
+@contextmanager
+def _refusing(about: str = "") -> Iterator[None]:
+    """Bad input (a file that is not JSON or not readable CSV, a refused command) ends the
+    command with the reason on stderr and exit status 2; nothing was changed."""
+    import orjson
+
     from api.imports import BadFile
+    from domain.errors import DomainError
 
     try:
-        return run()
+        yield
+    except orjson.JSONDecodeError as error:
+        typer.echo(f"{about}not JSON: {error}", err=True)
+        raise typer.Exit(2) from error
+    except DomainError as error:
+        typer.echo(f"{about}{error.detail}", err=True)
+        raise typer.Exit(2) from error
     except BadFile as error:
-        typer.echo(str(error), err=True)
+        typer.echo(f"{about}{error}", err=True)
         raise typer.Exit(2) from error
 
 
