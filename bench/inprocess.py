@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from adapters.settings import Settings
@@ -24,12 +25,17 @@ def orders_per_second(settings: Settings, count: int, threads: int = 1) -> float
             placement = dom.orders.place_order(order_command(f"{prefix}-{worker}-{n}", now), now)
             dom.runtime.settle("orders", placement.notification_id)
 
-    workers = [threading.Thread(target=place, args=(w,)) for w in range(threads)]
+    rate = per_second(place, threads, per_thread)
+    dom.close()
+    return rate
+
+
+def per_second(work: Callable[[int], None], threads: int, per_thread: int) -> float:
+    """Run `work(worker)` on each thread at once; operations per second over all of them."""
+    workers = [threading.Thread(target=work, args=(w,)) for w in range(threads)]
     started = time.perf_counter()
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
-    elapsed = time.perf_counter() - started
-    dom.close()
-    return per_thread * threads / elapsed
+    return per_thread * threads / (time.perf_counter() - started)

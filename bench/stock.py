@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from adapters.settings import Settings
 from api.bootstrap import bootstrap
+from bench.inprocess import per_second
 from domain.fulfilment.application import StockCount
 from domain.fulfilment.location import LocationProfile, LocationType
 
@@ -39,15 +39,9 @@ def reservations_per_second(settings: Settings, count: int, threads: int = 1) ->
 
     for n in range(SKUS):  # warm the aggregate cache, as a running service has it
         dom.fulfilment.stock_item(code, f"SKU-{n}")
-    workers = [threading.Thread(target=reserve, args=(w,)) for w in range(threads)]
-    started = time.perf_counter()
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    elapsed = time.perf_counter() - started
+    rate = per_second(reserve, threads, per_thread)
     dom.close()
-    return per_thread * threads / elapsed
+    return rate
 
 
 def write_stock_csv(path: Path, lines: int) -> Path:
