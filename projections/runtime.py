@@ -247,17 +247,6 @@ class PolicyFollower:
             return self.catch_up(target=notification_id)
         return 0
 
-    def wait_for(self, notification_id: int | None, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while notification_id is not None and self.position() < notification_id:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.005)
-        return True
-
-    def rebuild(self) -> int:
-        return 0  # a policy's effects are events of its own context; nothing to rebuild
-
 
 class Runtime:
     """The followers of one process, and how a command waits for its effects."""

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain.errors import FieldProblem, InvalidCommand, NotFound
@@ -23,6 +24,7 @@ from domain.processing import ContextApplication, Unit
 from domain.recordings import last_notification_id
 
 T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
 CONFLICT_RETRIES = 200
 
 
@@ -106,20 +108,10 @@ class Fulfilment(ContextApplication):
         return _retrying(attempt)
 
     def activate_policy(self, name: str, version: int, now: datetime) -> Outcome:
-        def attempt() -> Outcome:
-            policy = self.get_policy(name)
-            changed = policy.activate(version, now)
-            return Outcome(changed, last_notification_id(self.save(policy)) if changed else None)
-
-        return _retrying(attempt)
+        return self._change(lambda: self.get_policy(name), lambda p: p.activate(version, now))
 
     def retire_policy(self, name: str, version: int, now: datetime) -> Outcome:
-        def attempt() -> Outcome:
-            policy = self.get_policy(name)
-            changed = policy.retire(version, now)
-            return Outcome(changed, last_notification_id(self.save(policy)) if changed else None)
-
-        return _retrying(attempt)
+        return self._change(lambda: self.get_policy(name), lambda p: p.retire(version, now))
 
     def get_policy(self, name: str) -> RoutingPolicy:
         policy = self.find(RoutingPolicy, policy_id_for(name))
@@ -193,17 +185,14 @@ class Fulfilment(ContextApplication):
         """Receive, adjust (signed) or write off damaged units; retries by reference change nothing."""
         self._check_locations([location])
 
-        def attempt() -> Outcome:
-            item = self._item(location, sku)
+        def move(item: StockItem) -> bool:
             if movement is Movement.RECEIVED:
-                changed = item.receive(quantity, reference, now)
-            elif movement is Movement.ADJUSTED:
-                changed = item.adjust(quantity, reason, reference, now)
-            else:
-                changed = item.record_damage(quantity, reason, reference, now)
-            return Outcome(changed, last_notification_id(self.save(item)) if changed else None)
+                return item.receive(quantity, reference, now)
+            if movement is Movement.ADJUSTED:
+                return item.adjust(quantity, reason, reference, now)
+            return item.record_damage(quantity, reason, reference, now)
 
-        return _retrying(attempt)
+        return self._change(lambda: self._item(location, sku), move)
 
     def stock_item_by_id(self, item_id: UUID) -> StockItem:
         item = self.find(StockItem, item_id)
@@ -222,34 +211,33 @@ class Fulfilment(ContextApplication):
     def reserve(self, location: str, sku: str, order_id: str, lines: dict[str, int]) -> Outcome:
         """Reserve all the lines or none; refused (InsufficientStock) below zero available."""
 
-        def attempt() -> Outcome:
-            item = self._item(location, sku)
-            changed = item.reserve(order_id, lines)
-            return Outcome(changed, last_notification_id(self.save(item)) if changed else None)
-
-        return _retrying(attempt)
+        return self._change(lambda: self._item(location, sku), lambda i: i.reserve(order_id, lines))
 
     def release(
         self, location: str, sku: str, order_id: str, line_ids: list[str] | None
     ) -> Outcome:
-        def attempt() -> Outcome:
-            item = self.stock_item(location, sku)
-            changed = item.release(order_id, line_ids)
-            return Outcome(changed, last_notification_id(self.save(item)) if changed else None)
-
-        return _retrying(attempt)
+        return self._change(
+            lambda: self.stock_item(location, sku), lambda i: i.release(order_id, line_ids)
+        )
 
     def dispatch(
         self, location: str, sku: str, order_id: str, line_ids: list[str] | None, now: datetime
     ) -> Outcome:
-        def attempt() -> Outcome:
-            item = self.stock_item(location, sku)
-            changed = item.dispatch(order_id, line_ids, now)
-            return Outcome(changed, last_notification_id(self.save(item)) if changed else None)
-
-        return _retrying(attempt)
+        return self._change(
+            lambda: self.stock_item(location, sku), lambda i: i.dispatch(order_id, line_ids, now)
+        )
 
     # --- helpers ------------------------------------------------------------------
+
+    def _change(self, load: Callable[[], A], decide: Callable[[A], bool]) -> Outcome:
+        """Load one aggregate, let it decide, save it if it changed; again on a version conflict."""
+
+        def attempt() -> Outcome:
+            aggregate = load()
+            changed = decide(aggregate)
+            return Outcome(changed, last_notification_id(self.save(aggregate)) if changed else None)
+
+        return _retrying(attempt)
 
     def _item(self, location: str, sku: str) -> StockItem:
         item = self.find(StockItem, stock_item_id_for(location, sku))
