@@ -74,7 +74,10 @@ class ReadStore:
                 pool_size=settings.pool_size,
                 max_overflow=settings.pool_size * 2,
             )
-            self.tracking = PostgresTrackingRecorder(self._pg, tracking_table_name="view_tracking")
+            self.tracking_table = "view_tracking"
+            self.tracking = PostgresTrackingRecorder(
+                self._pg, tracking_table_name=self.tracking_table
+            )
         else:
             self.dialect = "sqlite"
             if settings.mode == "memory":
@@ -84,6 +87,7 @@ class ReadStore:
                 name = str(settings.data_dir / "views.sqlite")
             self._lite = SQLiteDatastore(name, lock_timeout=10)
             self._lite.pool = RebuildableViewsPool(db_name=name, lock_timeout=10)
+            self.tracking_table = "tracking"  # the library's fixed name in SQLite
             self.tracking = SQLiteTrackingRecorder(self._lite)
         self.tracking.create_table()
         self.migrate()
@@ -114,10 +118,6 @@ class ReadStore:
         transaction must roll back so nothing is applied twice.
         """
         self.tracking._insert_tracking(sql.cursor, tracking)  # type: ignore[attr-defined]
-
-    def forget_position(self, sql: Sql, name: str) -> None:
-        table = "view_tracking" if self.dialect == "postgres" else "tracking"
-        sql.execute(f"DELETE FROM {table} WHERE application_name = ?", (name,))
 
     def migrate(self) -> list[str]:
         """Apply the numbered SQL files in migrations/ that are not applied yet."""

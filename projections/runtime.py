@@ -113,7 +113,7 @@ class Follower:
             for table in self.projection.tables:
                 sql.execute(f"DELETE FROM {table}")
             sql.execute(
-                f"UPDATE {self._table} SET notification_id = 0 WHERE application_name = ?",
+                f"UPDATE {self.store.tracking_table} SET notification_id = 0 WHERE application_name = ?",
                 (self.key,),
             )
             self._known = 0
@@ -134,14 +134,10 @@ class Follower:
         self._known = notifications[-1].id
         return len(events)
 
-    @property
-    def _table(self) -> str:
-        return "view_tracking" if self.store.dialect == "postgres" else "tracking"
-
     def _lock_position(self, sql: Sql) -> int:
         lock = " FOR UPDATE" if self.store.dialect == "postgres" else ""
         row = sql.execute(
-            f"SELECT notification_id FROM {self._table} WHERE application_name = ?{lock}",
+            f"SELECT notification_id FROM {self.store.tracking_table} WHERE application_name = ?{lock}",
             (self.key,),
         ).fetchone()
         assert row is not None, "tracking row is created with the follower"
@@ -150,7 +146,7 @@ class Follower:
     def _ensure_tracking_row(self) -> None:
         with self.store.transaction() as sql:
             sql.execute(
-                f"INSERT INTO {self._table} (application_name, notification_id) VALUES (?, 0) "
+                f"INSERT INTO {self.store.tracking_table} (application_name, notification_id) VALUES (?, 0) "
                 "ON CONFLICT (application_name) DO NOTHING",
                 (self.key,),
             )
