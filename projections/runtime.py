@@ -157,8 +157,8 @@ class Policy(Protocol):
     upstream: str
 
     @property
-    def topics(self) -> Sequence[type]:
-        """The event classes it reacts to."""
+    def topics(self) -> Sequence[type | str]:
+        """The events it reacts to: classes, or topics published by another context."""
 
     def react(self, event: Any, unit: Unit) -> None: ...
 
@@ -178,7 +178,7 @@ class PolicyFollower:
         self.source = source
         self.target = target
         self.name = policy.name
-        self.topics = [get_topic(kind) for kind in policy.topics]
+        self.topics = [k if isinstance(k, str) else get_topic(k) for k in policy.topics]
         self._lock = threading.Lock()
         self._known = 0
         self._stale = True  # read the stored position before the next batch

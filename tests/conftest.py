@@ -18,7 +18,8 @@ from adapters.settings import Settings
 from api.bootstrap import Container, bootstrap
 
 ADMIN_URL = os.environ.get("DOM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-TEST_DB = "dom_test"
+# One database per concurrent run (several developers or CI jobs on one server).
+TEST_DB = os.environ.get("DOM_TEST_DB", "dom_test")
 
 
 def _test_db_url() -> str:
