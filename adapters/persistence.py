@@ -35,19 +35,21 @@ def event_store_env(settings: Settings, context: str) -> dict[str, str]:
         env |= {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(settings.data_dir / f"{context}.sqlite"),
-            "SQLITE_LOCK_TIMEOUT": "10",
+            "SQLITE_LOCK_TIMEOUT": str(max(1, round(settings.store_timeout))),
             "APPLICATION_RECORDER_TOPIC": "adapters.group_commit:GroupCommitSQLiteRecorder",
             "PROCESS_RECORDER_TOPIC": "adapters.group_commit:GroupCommitSQLiteProcessRecorder",
         }
     else:
         env |= {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "adapters.postgres_store:Factory",
             **postgres_env(settings),
             "POSTGRES_POOL_SIZE": str(settings.pool_size),
             "POSTGRES_MAX_OVERFLOW": str(settings.pool_size * 2),
-            "POSTGRES_LOCK_TIMEOUT": "10",
-            "APPLICATION_RECORDER_TOPIC": "adapters.group_commit:GroupCommitPostgresRecorder",
-            "PROCESS_RECORDER_TOPIC": "adapters.group_commit:GroupCommitPostgresProcessRecorder",
+            "POSTGRES_LOCK_TIMEOUT": str(max(1, round(settings.store_timeout))),
+            "STORE_TIMEOUT": str(settings.store_timeout),
+            "STATEMENT_TIMEOUT": str(settings.statement_timeout),
+            "APPLICATION_RECORDER_TOPIC": "adapters.postgres_store:ApplicationRecorder",
+            "PROCESS_RECORDER_TOPIC": "adapters.postgres_store:ProcessRecorder",
         }
     # Prefix every key with the context's name so that one process can host
     # several contexts, each with its own table, without their settings mixing.

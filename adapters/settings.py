@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,7 +27,12 @@ class Settings(BaseSettings):
     read_your_writes_timeout: float = 5.0
     # PostgreSQL connections opened per pool (three pools a process: two contexts and the
     # read models); each pool may grow to three times this under load.
-    pool_size: int = 4
+    pool_size: int = Field(4, ge=1, le=100)
+    # Seconds a store may take to give a connection or answer before the caller gets
+    # 503 with Retry-After (PostgreSQL pool wait and connect timeout, SQLite lock wait).
+    store_timeout: float = Field(5.0, gt=0, le=120)
+    # Seconds one SQL statement may run on PostgreSQL (server-side statement_timeout).
+    statement_timeout: float = Field(30.0, gt=0, le=3600)
     nats_url: str = "nats://127.0.0.1:4222"
 
     @property

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from adapters.readstore import Sql
+from adapters.readstore import Sql, marks
 from domain.fulfilment.location import Location
 from domain.fulfilment.stock_item import StockItem
 from projections.order_status import ProjectionGap, iso
@@ -35,21 +35,21 @@ class AvailabilityView:
 
     def record_location(self, location_id: str, profile: dict[str, Any], at: str) -> None:
         code = profile["code"].upper()
-        self.sql.execute("DELETE FROM locations WHERE location_id = ?", (location_id,))
+        self.sql.execute("DELETE FROM locations WHERE location_id = {}", (location_id,))
         self.sql.execute(
-            "INSERT INTO locations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO locations VALUES (" + marks(10) + ")",
             (location_id, code, profile["name"], profile["type"], profile["country"],
              int(profile["active"]), profile["priority"], profile["daily_capacity"],
              orjson.dumps(profile).decode(), at),
         )  # fmt: skip
-        self.sql.execute("DELETE FROM location_channels WHERE code = ?", (code,))
+        self.sql.execute("DELETE FROM location_channels WHERE code = {}", (code,))
         channels = [(code, channel) for channel in profile["channels"]]
         if channels:
-            self.sql.executemany("INSERT INTO location_channels VALUES (?, ?)", channels)
+            self.sql.executemany("INSERT INTO location_channels VALUES ({}, {})", channels)
 
     def change_location(self, location_id: str, changes: dict[str, Any], at: str) -> None:
         row = self.sql.execute(
-            "SELECT detail FROM locations WHERE location_id = ?", (location_id,)
+            "SELECT detail FROM locations WHERE location_id = {}", (location_id,)
         ).fetchone()
         if row is None:
             raise ProjectionGap(f"location {location_id} changed before it was registered")
@@ -79,21 +79,21 @@ class AvailabilityView:
         inserts = [[i, *row] for i, row in rows.items() if self.items[i].get("new")]
         updates = [[*row, i] for i, row in rows.items() if not self.items[i].get("new")]
         if inserts:
-            marks = ", ".join("?" * (len(columns) + 1))
+            slots = marks(len(columns) + 1)
             self.sql.executemany(
-                f"INSERT INTO stock_levels (item_id, {', '.join(columns)}) VALUES ({marks})",
+                f"INSERT INTO stock_levels (item_id, {', '.join(columns)}) VALUES ({slots})",
                 inserts,
             )
         if updates:
-            assignments = ", ".join(f"{c} = ?" for c in columns)
+            assignments = ", ".join(c + " = {}" for c in columns)
             self.sql.executemany(
-                f"UPDATE stock_levels SET {assignments} WHERE item_id = ?", updates
+                "UPDATE stock_levels SET " + assignments + " WHERE item_id = {}", updates
             )
         self.items.clear()
 
     def _load(self, item_id: str) -> dict[str, Any]:
         row = self.sql.execute(
-            "SELECT * FROM stock_levels WHERE item_id = ?", (item_id,)
+            "SELECT * FROM stock_levels WHERE item_id = {}", (item_id,)
         ).fetchone()
         if row is None:
             raise ProjectionGap(f"stock item {item_id} has events but was never created")

@@ -6,19 +6,19 @@ from typing import Any
 
 import orjson
 
-from adapters.readstore import ReadStore
+from adapters.readstore import ReadStore, marks
 
 
 def available_to_promise(store: ReadStore, skus: list[str], channel: str) -> list[dict[str, Any]]:
     """Per SKU, the units that active locations serving the channel can promise."""
-    marks = ", ".join("?" for _ in skus)
+    slots = marks(len(skus))
     rows = store.query(
         "SELECT s.sku, SUM(CASE WHEN s.available > 0 THEN s.available ELSE 0 END) AS atp, "
         "COUNT(CASE WHEN s.available > 0 THEN 1 END) AS locations "
         "FROM stock_levels s "
         "JOIN locations l ON l.code = s.location_code AND l.active = 1 "
-        "JOIN location_channels c ON c.code = s.location_code AND c.channel = ? "
-        f"WHERE s.sku IN ({marks}) GROUP BY s.sku",
+        "JOIN location_channels c ON c.code = s.location_code AND c.channel = {} "
+        "WHERE s.sku IN (" + slots + ") GROUP BY s.sku",
         [channel, *skus],
     )
     found = {row["sku"]: row for row in rows}
@@ -35,7 +35,7 @@ def inventory(store: ReadStore, sku: str) -> list[dict[str, Any]]:
     rows = store.query(
         "SELECT s.location_code AS location, l.type, l.active, s.on_hand, s.reserved, "
         "s.safety_stock, s.available, s.updated_at FROM stock_levels s "
-        "JOIN locations l ON l.code = s.location_code WHERE s.sku = ? ORDER BY s.location_code",
+        "JOIN locations l ON l.code = s.location_code WHERE s.sku = {} ORDER BY s.location_code",
         (sku,),
     )
     return [dict(row, active=bool(row["active"])) for row in rows]
@@ -47,11 +47,11 @@ def locations(
     where: list[str] = []
     params: list[object] = []
     if channel is not None:
-        where.append("code IN (SELECT code FROM location_channels WHERE channel = ?)")
+        where.append("code IN (SELECT code FROM location_channels WHERE channel = {})")
         params.append(channel)
     if active is not None:
-        where.append("active = ?")
+        where.append("active = {}")
         params.append(int(active))
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    rows = store.query(f"SELECT detail FROM locations {clause} ORDER BY code", params)
+    rows = store.query("SELECT detail FROM locations " + clause + " ORDER BY code", params)
     return [orjson.loads(row["detail"]) for row in rows]

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from adapters.readstore import Row, Sql
+from adapters.readstore import Row, Sql, marks
 from domain.orders.order import LineState, Order, roll_up
 
 COLUMNS = (
@@ -108,14 +108,14 @@ class OrderStatusView:
         new = [self._values(oid, row) for oid, row in self.rows.items() if row.get("new")]
         old = [self._values(oid, row) for oid, row in self.rows.items() if not row.get("new")]
         if new:
-            placeholders = ", ".join("?" for _ in COLUMNS)
+            placeholders = marks(len(COLUMNS))
             self.sql.executemany(
                 f"INSERT INTO order_status ({', '.join(COLUMNS)}) VALUES ({placeholders})", new
             )
         if old:
-            assignments = ", ".join(f"{column} = ?" for column in COLUMNS[1:])
+            assignments = ", ".join(column + " = {}" for column in COLUMNS[1:])
             self.sql.executemany(
-                f"UPDATE order_status SET {assignments} WHERE order_id = ?",
+                "UPDATE order_status SET " + assignments + " WHERE order_id = {}",
                 [(*values[1:], values[0]) for values in old],
             )
         self.rows.clear()
@@ -143,7 +143,7 @@ class OrderStatusView:
 
     def _load(self, order_id: str) -> dict[str, Any] | None:
         found = self.sql.execute(
-            "SELECT detail, version, applied_events FROM order_status WHERE order_id = ?",
+            "SELECT detail, version, applied_events FROM order_status WHERE order_id = {}",
             (order_id,),
         ).fetchone()
         if found is None:

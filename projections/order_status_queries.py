@@ -33,11 +33,11 @@ def list_orders(store: ReadStore, wanted: OrderFilter) -> dict[str, Any]:
     where, params = _conditions(wanted)
     if wanted.cursor:
         placed_at, order_id = decode_cursor(wanted.cursor)
-        where.append("(placed_at < ? OR (placed_at = ? AND order_id < ?))")
+        where.append("(placed_at < {} OR (placed_at = {} AND order_id < {}))")
         params += [placed_at, placed_at, order_id]
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     rows = store.query(
-        f"SELECT * FROM order_status {clause} ORDER BY placed_at DESC, order_id DESC LIMIT ?",
+        "SELECT * FROM order_status " + clause + " ORDER BY placed_at DESC, order_id DESC LIMIT {}",
         [*params, wanted.limit + 1],
     )
     page = rows[: wanted.limit]
@@ -47,7 +47,7 @@ def list_orders(store: ReadStore, wanted: OrderFilter) -> dict[str, Any]:
 
 
 def order_detail(store: ReadStore, order_id: str) -> dict[str, Any] | None:
-    rows = store.query("SELECT detail FROM order_status WHERE order_id = ?", (order_id,))
+    rows = store.query("SELECT detail FROM order_status WHERE order_id = {}", (order_id,))
     return orjson.loads(rows[0]["detail"]) if rows else None
 
 
@@ -55,19 +55,19 @@ def _conditions(wanted: OrderFilter) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     params: list[Any] = []
     if wanted.status:
-        where.append("status = ?")
+        where.append("status = {}")
         params.append(wanted.status)
     if wanted.channel:
-        where.append("channel = ?")
+        where.append("channel = {}")
         params.append(wanted.channel)
     if wanted.placed_from:
-        where.append("placed_at >= ?")
+        where.append("placed_at >= {}")
         params.append(iso(wanted.placed_from))
     if wanted.placed_to:
-        where.append("placed_at < ?")
+        where.append("placed_at < {}")
         params.append(iso(wanted.placed_to))
     if wanted.q:
-        where.append("(channel_order_id = ? OR customer_email = ?)")
+        where.append("(channel_order_id = {} OR customer_email = {})")
         params += [wanted.q, wanted.q.lower()]
     return where, params
 

@@ -23,21 +23,21 @@ class RoutingView:
         self, order_id: str, attempt: int, decision: dict[str, Any], at: str
     ) -> None:
         self.sql.execute(
-            "INSERT INTO routing_decisions VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO routing_decisions VALUES ({}, {}, {}, {}, {}, {}, {})",
             (order_id, attempt, at, decision.get("strategy"), decision.get("policy_version"),
              decision.get("fallback"), orjson.dumps(decision).decode()),
         )  # fmt: skip
-        self.sql.execute("DELETE FROM exceptions WHERE order_id = ?", (order_id,))
+        self.sql.execute("DELETE FROM exceptions WHERE order_id = {}", (order_id,))
         kind = KINDS.get(decision.get("fallback") or "")
         if kind and decision["unfilled"]:
             reason = decision.get("reason") or _reason(decision)
             self.sql.execute(
-                "INSERT INTO exceptions VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO exceptions VALUES ({}, {}, {}, {}, {})",
                 (order_id, kind, reason, orjson.dumps(decision["unfilled"]).decode(), at),
             )
 
     def clear(self, order_id: str) -> None:
-        self.sql.execute("DELETE FROM exceptions WHERE order_id = ?", (order_id,))
+        self.sql.execute("DELETE FROM exceptions WHERE order_id = {}", (order_id,))
 
 
 def _reason(decision: dict[str, Any]) -> str:
@@ -67,13 +67,13 @@ class RoutingProjection:
 
 def routing_of(store: ReadStore, order_id: str) -> list[dict[str, Any]]:
     rows = store.query(
-        "SELECT record, decided_at FROM routing_decisions WHERE order_id = ? ORDER BY attempt",
+        "SELECT record, decided_at FROM routing_decisions WHERE order_id = {} ORDER BY attempt",
         (order_id,),
     )
     return [orjson.loads(row["record"]) | {"decided_at": row["decided_at"]} for row in rows]
 
 
 def exception_queue(store: ReadStore, kind: str | None = None) -> list[dict[str, Any]]:
-    clause, params = ("WHERE kind = ?", [kind]) if kind else ("", [])
-    rows = store.query(f"SELECT * FROM exceptions {clause} ORDER BY since, order_id", params)
+    clause, params = ("WHERE kind = {}", [kind]) if kind else ("", [])
+    rows = store.query("SELECT * FROM exceptions " + clause + " ORDER BY since, order_id", params)
     return [dict(row, lines=orjson.loads(row["lines"])) for row in rows]

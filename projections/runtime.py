@@ -111,11 +111,8 @@ class Follower:
         with self._lock, self.store.transaction() as sql:
             self._lock_position(sql)
             for table in self.projection.tables:
-                sql.execute(f"DELETE FROM {table}")
-            sql.execute(
-                f"UPDATE {self.store.tracking_table} SET notification_id = 0 WHERE application_name = ?",
-                (self.key,),
-            )
+                sql.execute("DELETE FROM {table}", table=table)
+            self.store.set_position(sql, self.key, 0)
             self._known = 0
         return self.catch_up()
 
@@ -135,21 +132,11 @@ class Follower:
         return len(events)
 
     def _lock_position(self, sql: Sql) -> int:
-        lock = " FOR UPDATE" if self.store.dialect == "postgres" else ""
-        row = sql.execute(
-            f"SELECT notification_id FROM {self.store.tracking_table} WHERE application_name = ?{lock}",
-            (self.key,),
-        ).fetchone()
-        assert row is not None, "tracking row is created with the follower"
-        return int(row["notification_id"])
+        return self.store.lock_position(sql, self.key)
 
     def _ensure_tracking_row(self) -> None:
         with self.store.transaction() as sql:
-            sql.execute(
-                f"INSERT INTO {self.store.tracking_table} (application_name, notification_id) VALUES (?, 0) "
-                "ON CONFLICT (application_name) DO NOTHING",
-                (self.key,),
-            )
+            self.store.lock_position(sql, self.key)
 
 
 class Policy(Protocol):
