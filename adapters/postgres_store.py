@@ -9,7 +9,8 @@ connections made a request hang for two minutes. Here:
   store timeout for a connection (`DOM_STORE_TIMEOUT`);
 - a pooled connection is checked before use: a connection the server closed
   (terminated backend, restart) has its socket readable while idle, and only
-  then is it pinged, so the check costs nothing in the normal case;
+  then is it pinged, so the check costs nothing in the normal case; a dead one
+  is replaced at once;
 - reads are retried once on a dropped connection (never after waiting the whole
   store timeout for a connection); writes are not retried, because after a
   dropped connection their outcome is unknown and the caller must find out.
@@ -20,6 +21,7 @@ Selected through the library's PERSISTENCE_MODULE setting (`adapters.postgres_st
 from __future__ import annotations
 
 import select
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -44,25 +46,46 @@ STORE_TIMEOUT = "STORE_TIMEOUT"  # env keys of ours, next to the library's POSTG
 STATEMENT_TIMEOUT = "STATEMENT_TIMEOUT"
 
 
-def check_before_use(conn: Connection[Any]) -> None:
-    """Raise if the server closed the connection while it sat in the pool.
+def alive(conn: Connection[Any]) -> bool:
+    """False if the server closed the connection while it sat in the pool.
 
     An idle connection receives nothing unless the server ends it (a FATAL
-    notice, then EOF), so a readable socket is the sign; only then is it pinged,
-    which reads the notice and raises. The pool then opens a new connection.
+    notice, then EOF), so a readable socket is the sign; only then is it
+    pinged, so the check costs no round trip in the normal case.
     """
     if conn.closed:
-        raise psycopg.OperationalError("the connection is closed")
+        return False
     readable, _, _ = select.select([conn.pgconn.socket], [], [], 0)
-    if readable:
+    if not readable:
+        return True
+    try:
         ConnectionPool.check_connection(conn)
+    except psycopg.Error:
+        return False
+    return True
+
+
+class CheckedPool(ConnectionPool[Any]):
+    """Hands out only live connections: a dead one is closed at once (the pool opens a
+    replacement) and the next is taken, with none of the pool's backoff between checks,
+    so a restart that killed every pooled connection costs no wait."""
+
+    def getconn(self, timeout: float | None = None) -> Any:
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            conn = super().getconn(max(0.0, deadline - time.monotonic()))
+            if alive(conn):
+                return conn
+            conn.close()
+            self.putconn(conn)
 
 
 def harden(datastore: PostgresDatastore, timeout: float, statement_timeout: float) -> None:
     """Replace the datastore's (unopened) pool by one with bounded waits and checked connections."""
     old = datastore.pool  # built by the library, not opened yet
+    assert isinstance(old.kwargs, dict), "the library passes connection arguments as a dict"
     seconds = max(2, round(timeout))  # libpq's connect_timeout is whole seconds, at least 2
-    datastore.pool = ConnectionPool(
+    datastore.pool = CheckedPool(
         old.conninfo,
         connection_class=Connection,
         kwargs={
@@ -79,7 +102,6 @@ def harden(datastore: PostgresDatastore, timeout: float, statement_timeout: floa
         max_size=old.max_size,
         open=False,
         configure=datastore.after_connect_func(),
-        check=check_before_use,
         timeout=timeout,
         max_waiting=old.max_waiting,
         max_lifetime=old.max_lifetime,

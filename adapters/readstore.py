@@ -153,6 +153,12 @@ class ReadStore:
     def lock_position(self, sql: Sql, name: str) -> int:
         """The tracked position, locked until the transaction ends (SQLite: one writer)."""
         lock = " FOR UPDATE" if self.dialect == "postgres" else ""
+        if self.dialect == "sqlite":  # take the write lock first: no upgrade from a read later
+            sql.execute(
+                "UPDATE {table} SET notification_id = notification_id WHERE application_name = {}",
+                (name,),
+                table=self.tracking_table,
+            )
         row = sql.execute(
             "SELECT notification_id FROM {table} WHERE application_name = {}" + lock,
             (name,),

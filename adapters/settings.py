@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,12 +27,14 @@ class Settings(BaseSettings):
     read_your_writes_timeout: float = 5.0
     # PostgreSQL connections opened per pool (three pools a process: two contexts and the
     # read models); each pool may grow to three times this under load.
-    pool_size: int = Field(4, ge=1, le=100)
+    pool_size: Annotated[int, Field(ge=1, le=100)] = 4
     # Seconds a store may take to give a connection or answer before the caller gets
     # 503 with Retry-After (PostgreSQL pool wait and connect timeout, SQLite lock wait).
-    store_timeout: float = Field(5.0, gt=0, le=120)
+    store_timeout: Annotated[float, Field(gt=0, le=120)] = 5.0
     # Seconds one SQL statement may run on PostgreSQL (server-side statement_timeout).
-    statement_timeout: float = Field(30.0, gt=0, le=3600)
+    statement_timeout: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    # Embedded mode: below this many free bytes in data_dir, /ready says the disk is full.
+    min_free_bytes: Annotated[int, Field(ge=0)] = 16 * 1024 * 1024
     nats_url: str = "nats://127.0.0.1:4222"
 
     @property

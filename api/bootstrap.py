@@ -15,7 +15,11 @@ from domain.orders.policies import WhenFulfilmentDecidesRollUp
 from projections.availability import AvailabilityProjection
 from projections.order_status import OrderStatusProjection
 from projections.routing import RoutingProjection
-from projections.runtime import Follower, PolicyFollower, Runtime
+from projections.follower import Follower
+from projections.health import Watch
+from projections.parked import ParkedProjection
+from projections.policy_follower import Policy, PolicyFollower
+from projections.runtime import Runtime
 
 
 @dataclass
@@ -39,17 +43,24 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
         orders = Orders(env=event_store_env(settings, Orders.name))
         fulfilment = Fulfilment(env=event_store_env(settings, Fulfilment.name))
         store = ReadStore(settings)
+    policies: list[tuple[Policy, Any, Any]] = [
+        (WhenOrdersChangeFulfilThem(), orders, fulfilment),
+        (WhenStockRisesSourceBackorders(), fulfilment, fulfilment),
+        (WhenFulfilmentDecidesRollUp(), fulfilment, orders),
+    ]
     followers: list[Follower | PolicyFollower] = [
-        PolicyFollower(WhenOrdersChangeFulfilThem(), orders, fulfilment),
-        PolicyFollower(WhenStockRisesSourceBackorders(), fulfilment, fulfilment),
-        PolicyFollower(WhenFulfilmentDecidesRollUp(), fulfilment, orders),
+        *(PolicyFollower(policy, source, target, Watch(policy.name, store))
+          for policy, source, target in policies),
         Follower(OrderStatusProjection(), orders, store),
         Follower(AvailabilityProjection(), fulfilment, store),
         Follower(RoutingProjection(), fulfilment, store),
-    ]
+        Follower(ParkedProjection("orders"), orders, store),
+        Follower(ParkedProjection("fulfilment"), fulfilment, store),
+    ]  # fmt: skip
     runtime = Runtime(
         followers,
         inline=settings.followers == "inline",
         timeout=settings.read_your_writes_timeout,
+        budget=settings.store_timeout,
     )
     return Container(settings, orders, fulfilment, store, runtime)

@@ -11,6 +11,7 @@ import orjson
 from adapters.readstore import ReadStore, Sql
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
 from projections.order_status import iso
+from projections.parked import parked_items
 
 KINDS = {"backorder": "backordered", "exception": "needs_decision"}
 
@@ -74,6 +75,14 @@ def routing_of(store: ReadStore, order_id: str) -> list[dict[str, Any]]:
 
 
 def exception_queue(store: ReadStore, kind: str | None = None) -> list[dict[str, Any]]:
-    clause, params = ("WHERE kind = {}", [kind]) if kind else ("", [])
-    rows = store.query("SELECT * FROM exceptions " + clause + " ORDER BY since, order_id", params)
-    return [dict(row, lines=orjson.loads(row["lines"])) for row in rows]
+    """Orders waiting for stock or a person, and reactions a policy parked; oldest first."""
+    items: list[dict[str, Any]] = []
+    if kind != "parked":
+        clause, params = ("WHERE kind = {}", [kind]) if kind else ("", [])
+        rows = store.query(
+            "SELECT * FROM exceptions " + clause + " ORDER BY since, order_id", params
+        )
+        items = [dict(row, lines=orjson.loads(row["lines"])) for row in rows]
+    if kind in (None, "parked"):
+        items += parked_items(store)
+    return sorted(items, key=lambda item: item["since"])

@@ -1,13 +1,24 @@
+"""Liveness, readiness and metrics, for load balancers, orchestrators and dashboards."""
+
 from __future__ import annotations
 
-from eventsourcing.persistence import PersistenceError
-from fastapi import APIRouter, Response
+import asyncio
+import shutil
+from typing import Any
 
+from fastapi import APIRouter, Response
+from fastapi.concurrency import run_in_threadpool
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
+
+from api.bootstrap import Container
 from api.http.dependencies import ContainerDep
-from api.http.errors import error_body
 from api.http.responses import OrjsonResponse
+from projections.parked import parked_items
 
 router = APIRouter(tags=["operations"])
+READY_WITHIN = 0.9  # seconds: /ready answers within a second, whatever the stores do
+RETRY_AFTER = "5"
+PARKED_NOW = Gauge("dom_parked_reactions", "Reactions parked and not yet resolved", ["policy"])
 
 
 @router.get("/health")
@@ -17,12 +28,62 @@ def health() -> Response:
 
 
 @router.get("/ready")
-def ready(dom: ContainerDep) -> Response:
-    """The event store and the read models answer."""
+async def ready(dom: ContainerDep) -> Response:
+    """Whether this process can serve: `ready`, `degraded` (commands are taken, but a
+    follower is stalled or failing: named with its position and error) or `unavailable`
+    (a store does not answer, or its disk is full: 503 with Retry-After)."""
     try:
-        dom.orders.recorder.max_notification_id()
-        dom.store.query("SELECT 1 AS one")
-    except PersistenceError as error:
-        return OrjsonResponse(error_body("not_ready", str(error)), status_code=503)
-    positions = {name: f.position() for name, f in dom.runtime.followers.items()}
-    return OrjsonResponse({"status": "ready", "mode": dom.settings.mode, "positions": positions})
+        report = await asyncio.wait_for(run_in_threadpool(_probe, dom), READY_WITHIN)
+    except TimeoutError:
+        report = {"causes": [f"a store did not answer within {READY_WITHIN} s"], "down": True}
+    followers = dom.runtime.health()
+    causes: list[str] = report["causes"]
+    recorded = {n: s for n, s in report.get("recorded", {}).items() if n not in followers}
+    for name, status in {**recorded, **_unhealthy(followers)}.items():
+        causes.append(f"{name} {status['state']}: {status.get('error', '')}")
+    status = "unavailable" if report.get("down") else "degraded" if causes else "ready"
+    body = {"status": status, "mode": dom.settings.mode, "causes": causes, "followers": followers}
+    if status == "unavailable":
+        return OrjsonResponse(body, status_code=503, headers={"Retry-After": RETRY_AFTER})
+    return OrjsonResponse(body)
+
+
+def _probe(dom: Container) -> dict[str, Any]:
+    """Each store answers; free disk space (embedded mode); followers other processes
+    recorded as stalled or failing."""
+    report: dict[str, Any] = {"causes": [], "down": False, "recorded": {}}
+    for name, probe in (
+        ("orders store", dom.orders.recorder.max_notification_id),
+        ("fulfilment store", dom.fulfilment.recorder.max_notification_id),
+        ("read store", lambda: dom.store.query("SELECT 1 AS one")),
+    ):
+        try:
+            probe()
+        except Exception as error:
+            report["causes"].append(f"{name}: {type(error).__name__}: {error}")
+            report["down"] = True
+    if dom.settings.mode == "sqlite":
+        free = shutil.disk_usage(dom.settings.data_dir).free
+        if free < dom.settings.min_free_bytes:
+            report["causes"].append(f"disk full: {free} bytes free in {dom.settings.data_dir}")
+            report["down"] = True
+    if not report["down"]:
+        rows = dom.store.query("SELECT * FROM follower_status")
+        report["recorded"] = {row["name"]: row for row in rows}
+    return report
+
+
+def _unhealthy(followers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {name: s for name, s in followers.items() if s.get("state", "running") != "running"}
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(dom: ContainerDep) -> Response:
+    """Prometheus text format: follower positions, stalls, failures, parked reactions."""
+    counts: dict[str, int] = {}
+    for item in parked_items(dom.store):
+        counts[item["policy"]] = counts.get(item["policy"], 0) + 1
+    for name in dom.runtime.followers:
+        if dom.runtime.policy(name) is not None:
+            PARKED_NOW.labels(name).set(counts.get(name, 0))
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
