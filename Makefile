@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean format
+.PHONY: run test faults lint bench clean format
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,11 +18,18 @@ run: $(STAMP)
 	$(BIN)/dom serve
 
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not cluster"
 
+# Several dom processes at once, kill -9 and races across processes (slower; CI runs it).
+faults: $(STAMP)
+	$(BIN)/pytest -q -m cluster
+
+# ruff (domain/ruff.toml bans clock and randomness calls in the domain), the import
+# contracts of pyproject.toml (layers, contexts), then types.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 format: $(STAMP)
