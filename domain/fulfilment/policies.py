@@ -1,18 +1,22 @@
 """Fulfilment's reactions: to orders (placed, released, cancelled) and to its own stock.
 
 Each reaction returns the aggregates it changed; the runtime saves them with
-the position of the event it reacted to, in one transaction.
+the position of the event it reacted to, in one transaction. Orders' events
+are known here by their published topics and fields only
+(domain/orders/published.py), never by the Order aggregate.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from eventsourcing.utils import get_topic
+
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
 from domain.fulfilment.network import Backorders, backorders_id_for
 from domain.fulfilment.routing import cancel_shipped_lines, release_lines, source_order
 from domain.fulfilment.stock_item import StockItem
-from domain.orders.order import Order
+from domain.orders.published import ORDER_CANCELLED, ORDER_PLACED, ORDER_RELEASED
 from domain.processing import Unit
 
 STOCK_RISES = ("Counted", "Received", "Adjusted", "ReservationsReleased", "SafetyStockSet")
@@ -23,16 +27,17 @@ class WhenOrdersChangeFulfilThem:
 
     name = "fulfilment_policy"
     upstream = "orders"
-    topics = (Order.Placed, Order.Released, Order.Cancelled)
+    topics = (ORDER_PLACED, ORDER_RELEASED, ORDER_CANCELLED)
 
     def react(self, event: Any, unit: Unit) -> None:
-        if isinstance(event, Order.Placed):
+        topic = get_topic(type(event))
+        if topic == ORDER_PLACED:
             order_id = str(event.originator_id)
             unit.get(FulfilmentOrder, event.originator_id,
                      lambda: FulfilmentOrder.from_placement(order_id, event.placed))  # fmt: skip
-        elif isinstance(event, Order.Released):
+        elif topic == ORDER_RELEASED:
             self.when_order_released_source_it(unit, event)
-        elif isinstance(event, Order.Cancelled):
+        elif topic == ORDER_CANCELLED:
             self.when_lines_cancelled_free_them(unit, event)
 
     @staticmethod

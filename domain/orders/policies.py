@@ -1,12 +1,17 @@
-"""Orders' reactions to fulfilment: lines allocated to a location, lines nobody can fill."""
+"""Orders' reactions to fulfilment: lines allocated to a location, lines nobody can fill.
+
+Fulfilment's events are known here by their published topics and fields only
+(domain/fulfilment/published.py), never by fulfilment's classes.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
 
-from domain.fulfilment.fulfilment_order import FulfilmentOrder
-from domain.fulfilment.shipment import Shipment
+from eventsourcing.utils import get_topic
+
+from domain.fulfilment.published import ORDER_SOURCED, SHIPMENT_REJECTED, SHIPMENT_REQUESTED
 from domain.orders.order import Order
 from domain.processing import Unit
 
@@ -14,18 +19,19 @@ from domain.processing import Unit
 class WhenFulfilmentDecidesRollUp:
     name = "orders_policy"
     upstream = "fulfilment"
-    topics = (Shipment.Requested, Shipment.Rejected, FulfilmentOrder.Sourced)
+    topics = (SHIPMENT_REQUESTED, SHIPMENT_REJECTED, ORDER_SOURCED)
 
     def react(self, event: Any, unit: Unit) -> None:
-        if isinstance(event, Shipment.Requested):
+        topic = get_topic(type(event))
+        if topic == SHIPMENT_REQUESTED:
             order = unit.get(Order, UUID(event.order_id))
             if order is not None:
                 order.allocate(event.location, event.lines, event.at)
-        elif isinstance(event, Shipment.Rejected):
+        elif topic == SHIPMENT_REJECTED:
             order = unit.get(Order, UUID(event.order_id))
             if order is not None:
                 order.deallocate(event.location, list(event.lines), event.reason, event.at)
-        elif isinstance(event, FulfilmentOrder.Sourced):
+        elif topic == ORDER_SOURCED:
             decision = event.decision
             if decision.get("fallback") == "cancel_unfillable" and decision["unfilled"]:
                 order = unit.get(Order, event.originator_id)

@@ -1,0 +1,34 @@
+"""The fulfilment context's published language: the events another context may follow.
+
+Contexts talk only through events (docs/architecture.md). A policy of another
+context follows these by topic and reads only the fields listed here, never
+fulfilment's aggregates: this module imports nothing of the fulfilment
+context, and the import contracts in pyproject.toml let a policy import this
+module and nothing else of fulfilment. The event classes stay nested on their
+aggregates (the library stores their topics and rebuilds the aggregates from
+them); a test checks that every topic below still names its class and that the
+class carries the listed fields. A field removed or changed in meaning is a
+new class version with an upcaster, never a silent edit.
+
+Every event also carries `originator_id` (the id of the aggregate it is about)
+and `originator_version`.
+"""
+
+from __future__ import annotations
+
+SHIPMENT_REQUESTED = "domain.fulfilment.shipment:Shipment.Requested"
+SHIPMENT_REJECTED = "domain.fulfilment.shipment:Shipment.Rejected"
+ORDER_SOURCED = "domain.fulfilment.fulfilment_order:FulfilmentOrder.Sourced"
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    # order_id: the order's id (text); location: the location code asked to ship;
+    # lines: line id -> quantity; at: when it was requested
+    SHIPMENT_REQUESTED: ("order_id", "location", "lines", "at"),
+    # the same for a location that cannot ship; reason: free text
+    SHIPMENT_REJECTED: ("order_id", "location", "lines", "reason", "at"),
+    # originator_id is the order's id. decision: the sourcing decision, of which
+    # followers read `plan` (location -> line id -> quantity), `unfilled`
+    # (line id -> quantity nobody could fill) and `fallback` ("backorder",
+    # "cancel_unfillable", "exception" or None); at: when it was decided
+    ORDER_SOURCED: ("decision", "at"),
+}
