@@ -19,7 +19,7 @@ from domain.fulfilment.routing import reject_shipment
 from domain.fulfilment.routing_policy import RoutingPolicy, policy_id_for
 from domain.fulfilment.shipment import Shipment
 from domain.fulfilment.stock_item import StockItem, stock_item_id_for
-from domain.orders.placement import MAX_CLOCK_SKEW
+from domain.moments import MAX_CLOCK_SKEW
 from domain.processing import ContextApplication, Unit
 from domain.recordings import last_notification_id
 

@@ -70,7 +70,7 @@ def location_id_for(code: str) -> UUID:
 def check_profile(profile: LocationProfile, time_zones: frozenset[str] | None = None) -> None:
     """Raise InvalidCommand naming every field at fault."""
     problems = Problems()
-    if not CODE_PATTERN.match(profile.code):
+    if not CODE_PATTERN.fullmatch(profile.code):
         problems.add("code", "letters, digits, '.', '_' or '-', at most 32")
     if not profile.name.strip():
         problems.add("name", "must not be blank")

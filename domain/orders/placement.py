@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from domain.errors import Problems
+from domain.moments import from_the_future, moment_problem
 from domain.money import MINOR_UNITS, Money, MoneyError, parse_amount
+from domain.text import text_problems
 
-# A channel's clock may run a little ahead of ours; more than this is a bad timestamp.
-MAX_CLOCK_SKEW = timedelta(minutes=15)
-CHANNEL_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Patterns are matched whole (fullmatch): `$` would also match before a final newline.
+CHANNEL_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+MAX_QUANTITY = 100_000  # units of one line
+MAX_AMOUNT = Decimal(10) ** 12  # any price or total: far above any order, exact in a Decimal
+PRIORITIES = range(10)
 
 
 @dataclass(frozen=True)
@@ -72,16 +76,19 @@ class PlaceOrder:
 def normalise_placement(command: PlaceOrder, now: datetime) -> dict[str, Any]:
     """Check every business rule of a placement and return its canonical form.
 
-    Raises InvalidCommand naming every field at fault.
+    Raises InvalidCommand naming every field at fault, and nothing else,
+    whatever the command holds.
     """
     problems = Problems()
+    for path, problem in text_problems(command):
+        problems.add(".".join(map(str, path)), problem)
     _check_identity(command, now, problems)
     currency = command.currency
     if currency not in MINOR_UNITS:
         problems.add("currency", f"unsupported currency {currency!r}")
         problems.raise_if_any()
     _check_address(command.shipping_address, problems)
-    if not EMAIL_PATTERN.match(command.customer.email):
+    if not EMAIL_PATTERN.fullmatch(command.customer.email):
         problems.add("customer.email", "not an email address")
     lines = _normalise_lines(command, problems)
     shipping = _money(command.shipping_price, currency, "shipping_price", problems)
@@ -117,14 +124,16 @@ def normalise_placement(command: PlaceOrder, now: datetime) -> dict[str, Any]:
 
 
 def _check_identity(command: PlaceOrder, now: datetime, problems: Problems) -> None:
-    if not CHANNEL_PATTERN.match(command.channel):
+    if not CHANNEL_PATTERN.fullmatch(command.channel):
         problems.add("channel", "lower-case letters, digits, '.', '_' or '-', at most 64")
     if not command.channel_order_id.strip():
         problems.add("channel_order_id", "must not be blank")
-    if command.placed_at.tzinfo is None:
-        problems.add("placed_at", "must carry a time zone offset")
-    elif command.placed_at > now + MAX_CLOCK_SKEW:
+    if problem := moment_problem(command.placed_at):
+        problems.add("placed_at", problem)
+    elif from_the_future(command.placed_at, now):
         problems.add("placed_at", "is in the future")
+    if command.priority is not None and command.priority not in PRIORITIES:
+        problems.add("priority", "must be from 0 (normal) to 9 (most urgent)")
 
 
 def _check_address(address: Address, problems: Problems) -> None:
@@ -149,8 +158,8 @@ def _normalise_lines(command: PlaceOrder, problems: Problems) -> list[dict[str, 
         if line.line_id in seen:
             problems.add(f"{where}.line_id", f"duplicate line id {line.line_id!r}")
         seen.add(line.line_id)
-        if line.quantity <= 0:
-            problems.add(f"{where}.quantity", "must be greater than 0")
+        if not 0 < line.quantity <= MAX_QUANTITY:
+            problems.add(f"{where}.quantity", f"must be from 1 to {MAX_QUANTITY}")
         price = _money(line.unit_price, command.currency, f"{where}.unit_price", problems)
         lines.append(
             {
@@ -170,8 +179,14 @@ def _money(text: str, currency: str, where: str, problems: Problems) -> Money | 
     except MoneyError as error:
         problems.add(where, str(error))
         return None
+    except ArithmeticError:  # e.g. "1e30": too many digits to round to the minor unit
+        problems.add(where, f"must be less than {MAX_AMOUNT:,}")
+        return None
     if amount < 0:
         problems.add(where, "must not be negative")
+        return None
+    if amount >= MAX_AMOUNT:
+        problems.add(where, f"must be less than {MAX_AMOUNT:,}")
         return None
     return Money(amount, currency)
 
