@@ -7,12 +7,18 @@ Location CSV columns:
     [, channels, daily_capacity, cutoff_time, working_days, priority, capabilities,
        active, line1, postal_code, city]
 Lists (channels, working_days, capabilities) are separated by ';'.
+
+Every field goes through the same request models as the HTTP API, so a line
+with text dom cannot record (a NUL, a control character, bytes that are not
+UTF-8) or a date out of range is rejected naming its column, and the others
+are applied.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,14 +28,22 @@ from pydantic import ValidationError
 from tqdm import tqdm
 
 from api.bootstrap import Container
-from api.http.schemas_stock import TIME_ZONES, CountIn, LocationIn
+from api.http.schemas_stock import CODE_PATTERN, TIME_ZONES, CountIn, LocationIn
+from domain.errors import InvalidCommand
 from domain.fulfilment.application import CountReport, StockCount
 from domain.fulfilment.location import LocationProfile
+from domain.text import text_problem
 
 STOCK_COLUMNS = ("location", "sku", "quantity", "counted_at")
 LOCATION_COLUMNS = ("code", "name", "type", "country", "latitude", "longitude", "time_zone")
 LISTS = ("channels", "working_days", "capabilities", "groups")
 ADDRESS = ("line1", "postal_code", "city")
+# Stock columns that are not text; the model checks the converted values.
+CONVERSIONS: dict[str, Callable[[str], Any]] = {
+    "quantity": int,
+    "safety_stock": int,
+    "counted_at": datetime.fromisoformat,
+}
 
 
 @dataclass(frozen=True)
@@ -43,8 +57,12 @@ class BadFile(ValueError):
 
 
 def read_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) for each data line; the header is line 1."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    """(line number, row) for each data line; the header is line 1.
+
+    Bytes that are not UTF-8 become lone surrogates (surrogateescape), which
+    the models refuse: one bad field rejects its line, not the whole file.
+    """
+    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
         reader = csv.DictReader(handle)
         missing = [c for c in required if c not in (reader.fieldnames or [])]
         if missing:
@@ -58,20 +76,42 @@ def stock_counts(path: Path) -> Iterator[tuple[int, StockCount | Rejected]]:
         values: dict[str, Any] = {c: row[c] for c in STOCK_COLUMNS}
         if row.get("safety_stock"):
             values["safety_stock"] = row["safety_stock"]
+        if unrecordable := _unrecordable(values):
+            yield line, Rejected(line, unrecordable)
+            continue
         try:
-            values["quantity"] = int(values["quantity"])
-            if "safety_stock" in values:
-                values["safety_stock"] = int(values["safety_stock"])
-            values["counted_at"] = datetime.fromisoformat(values["counted_at"])
+            for column, convert in CONVERSIONS.items():
+                if column in values:
+                    values[column] = _converted(column, values[column], convert)
             yield line, CountIn(**values).to_count()
         except ValueError as error:
             yield line, Rejected(line, _reason(error))
+
+
+def _unrecordable(values: dict[str, str]) -> str | None:
+    """The columns whose text dom cannot record, checked before any conversion: Python's
+    datetime.fromisoformat, for one, stops reading at a NUL and accepts what precedes it."""
+    problems = [f"{k}: {problem}" for k, v in values.items() if (problem := text_problem(v))]
+    return "; ".join(problems) or None
+
+
+def _converted(column: str, text: str, convert: Callable[[str], Any]) -> Any:
+    try:
+        return convert(text)
+    except ValueError as error:
+        raise ValueError(f"{column}: {error}") from None
 
 
 def location_profiles(path: Path) -> Iterator[tuple[int, LocationProfile | Rejected]]:
     for line, row in read_rows(path, LOCATION_COLUMNS):
         known = set(LocationIn.model_fields) | set(ADDRESS)
         values: dict[str, Any] = {k: v for k, v in row.items() if v != "" and k in known}
+        if unrecordable := _unrecordable({"code": row["code"], **values}):
+            yield line, Rejected(line, unrecordable)
+            continue
+        if not re.fullmatch(CODE_PATTERN, row["code"]):
+            yield line, Rejected(line, "code: letters, digits, '.', '_' or '-', at most 32")
+            continue
         for key in LISTS:
             if key in values:
                 values[key] = [item.strip() for item in values[key].split(";") if item.strip()]
@@ -79,7 +119,8 @@ def location_profiles(path: Path) -> Iterator[tuple[int, LocationProfile | Rejec
             values["active"] = values["active"].lower() in ("1", "true", "yes", "y")
         values["address"] = {key: values.pop(key) for key in ADDRESS if key in values}
         try:
-            yield line, LocationIn(**values).to_profile(row["code"])
+            # Text columns: numbers and booleans are converted from it, as in a query string.
+            yield line, LocationIn.model_validate(values, strict=False).to_profile(row["code"])
         except ValueError as error:
             yield line, Rejected(line, _reason(error))
 
@@ -126,12 +167,16 @@ def import_locations(
     dom: Container, path: Path, now: datetime, progress: tqdm[Any]
 ) -> tuple[ImportReport, list[Rejected]]:
     report, rejected = ImportReport(), []
-    for _, item in location_profiles(path):
+    for line, item in location_profiles(path):
         progress.update(1)
         if isinstance(item, Rejected):
             rejected.append(item)
             continue
-        _, outcome = dom.fulfilment.define_location(item, now, TIME_ZONES)
+        try:
+            _, outcome = dom.fulfilment.define_location(item, now, TIME_ZONES)
+        except InvalidCommand as error:
+            rejected.append(Rejected(line, error.detail))
+            continue
         report.applied += outcome.changed
         report.unchanged += not outcome.changed
     dom.runtime.catch_up_all()
@@ -150,7 +195,12 @@ class ImportReport:
 
 def _reason(error: ValueError) -> str:
     if isinstance(error, ValidationError):
-        return "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'row'}: {e['msg']}" for e in error.errors()
-        )
+        return "; ".join(f"{_column(e['loc'])}: {e['msg']}" for e in error.errors())
     return str(error)
+
+
+def _column(loc: tuple[int | str, ...]) -> str:
+    """The CSV column a model error is about (address columns are fields of `address`)."""
+    if loc[:1] == ("address",) and len(loc) > 1:
+        loc = loc[1:]
+    return ".".join(map(str, loc)) or "row"

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.bootstrap import Container, bootstrap
-from api.http import errors, routes_health, routes_orders, routes_routing, routes_stock
+from api.http import errors, routes_health, routes_orders, routes_routing, routes_stock, strictness
 from api.http.intake import IntakeBatcher
 from api.http.responses import OrjsonResponse
 
@@ -33,6 +33,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         version="0.1.0",
         default_response_class=OrjsonResponse,
         lifespan=lifespan,
+        dependencies=[strictness.STRICT_REQUEST],
     )
     if container is not None:
         app.state.container = container

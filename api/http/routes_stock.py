@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.http.dependencies import ContainerDep, NowDep
 from api.http.responses import OrjsonResponse
 from api.http.schemas_stock import (
+    CODE_PATTERN,
     TIME_ZONES,
     AvailabilityQuery,
     CountsIn,
@@ -23,10 +24,12 @@ from domain.fulfilment.application import Outcome
 from projections.availability_queries import available_to_promise, inventory, locations
 
 router = APIRouter(tags=["stock"])
+CodeInPath = Annotated[str, Path(pattern=CODE_PATTERN)]
+SkuInPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.put("/locations/{code}", responses={201: {"description": "registered"}})
-def put_location(code: str, body: LocationIn, dom: ContainerDep, now: NowDep) -> Response:
+def put_location(code: CodeInPath, body: LocationIn, dom: ContainerDep, now: NowDep) -> Response:
     """Register a location, or record what changed in it; an identical PUT records nothing."""
     profile = body.to_profile(code)
     created, outcome = dom.fulfilment.define_location(profile, now, TIME_ZONES)
@@ -81,9 +84,9 @@ def post_reservation(body: ReservationIn, dom: ContainerDep) -> Response:
 
 
 @router.post("/stock/reservations/release")
-def release_reservation(body: ReleaseIn, dom: ContainerDep) -> Response:
+def release_reservation(body: ReleaseIn, dom: ContainerDep, now: NowDep) -> Response:
     location = body.location.upper()
-    outcome = dom.fulfilment.release(location, body.sku, body.order_id, body.line_ids)
+    outcome = dom.fulfilment.release(location, body.sku, body.order_id, body.line_ids, now)
     return _levels(dom, location, body.sku, outcome)
 
 
@@ -110,5 +113,5 @@ def get_availability(query: Annotated[AvailabilityQuery, Query()], dom: Containe
 
 
 @router.get("/inventory/{sku}")
-def get_inventory(sku: str, dom: ContainerDep) -> Response:
+def get_inventory(sku: SkuInPath, dom: ContainerDep) -> Response:
     return OrjsonResponse({"sku": sku, "locations": inventory(dom.store, sku)})

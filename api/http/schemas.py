@@ -1,14 +1,16 @@
-"""Request and query models of the HTTP API. Unknown fields are refused everywhere."""
+"""Request and query models of the HTTP API; what every model refuses is in `strictness`."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import pycountry
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
+from api.http.strictness import MULTI_LINE, Moment, StrictQuery
+from api.http.strictness import Strict as Strict  # routes_routing's models derive from it here
 from domain.orders.order import OrderStatus
-from domain.orders.placement import Address, Customer, Line, PlaceOrder
+from domain.orders.placement import MAX_QUANTITY, Address, Customer, Line, PlaceOrder
 
 
 def _known_country(value: str) -> str:
@@ -20,12 +22,10 @@ def _known_country(value: str) -> str:
 CountryCode = Annotated[
     str, Field(min_length=2, max_length=2, examples=["BE"]), AfterValidator(_known_country)
 ]
-DecimalString = Annotated[str, Field(pattern=r"^-?\d{1,12}(\.\d{1,4})?$", examples=["19.90"])]
+DecimalString = Annotated[str, Field(pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$", examples=["19.90"])]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+LineId = Annotated[str, Field(min_length=1, max_length=64)]
+Reason = Annotated[str, Field(min_length=1, max_length=500), MULTI_LINE]
 
 
 class CustomerIn(Strict):
@@ -47,9 +47,9 @@ class AddressIn(Strict):
 
 
 class LineIn(Strict):
-    line_id: Annotated[str, Field(min_length=1, max_length=64)]
+    line_id: LineId
     sku: Annotated[str, Field(min_length=1, max_length=64)]
-    quantity: Annotated[int, Field(strict=True, gt=0, le=100_000)]
+    quantity: Annotated[int, Field(gt=0, le=MAX_QUANTITY)]
     unit_price: DecimalString
     group: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 
@@ -57,7 +57,7 @@ class LineIn(Strict):
 class PlaceOrderIn(Strict):
     channel: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$", examples=["webshop"])]
     channel_order_id: Annotated[str, Field(min_length=1, max_length=128)]
-    placed_at: AwareDatetime
+    placed_at: Moment
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])]
     customer: CustomerIn
     shipping_address: AddressIn
@@ -74,7 +74,7 @@ class PlaceOrderIn(Strict):
         None
     )
     # 0 (normal) to 9 (most urgent): routing rules may select strategies by it.
-    priority: Annotated[int, Field(strict=True, ge=0, le=9)] | None = None
+    priority: Annotated[int, Field(ge=0, le=9)] | None = None
 
     def to_command(self) -> PlaceOrder:
         return PlaceOrder(
@@ -96,19 +96,19 @@ class PlaceOrderIn(Strict):
 
 
 class CancelIn(Strict):
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
-    line_ids: Annotated[list[str], Field(min_length=1, max_length=500)] | None = None
+    reason: Reason
+    line_ids: Annotated[list[LineId], Field(min_length=1, max_length=500)] | None = None
 
 
 class HoldIn(Strict):
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    reason: Reason
 
 
-class OrderQuery(Strict):
+class OrderQuery(StrictQuery):
     status: OrderStatus | None = None
-    channel: str | None = None
-    placed_from: AwareDatetime | None = None
-    placed_to: AwareDatetime | None = None
+    channel: Annotated[str, Field(max_length=64)] | None = None
+    placed_from: Moment | None = None
+    placed_to: Moment | None = None
     q: Annotated[str, Field(min_length=1, max_length=254)] | None = None
     limit: Annotated[int, Field(ge=1, le=200)] = 50
-    cursor: str | None = None
+    cursor: Annotated[str, Field(max_length=200)] | None = None

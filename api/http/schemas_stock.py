@@ -1,41 +1,53 @@
-"""Request models of the stock and location API."""
+"""Request models of the stock and location API; what every model refuses is in `strictness`."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from api.http.schemas import CountryCode
+from api.http.schemas import CountryCode, LineId
+from api.http.strictness import FROM_TEXT, MULTI_LINE, Moment, Strict, StrictQuery
 from domain.fulfilment.application import Movement, StockCount
 from domain.fulfilment.location import WEEKDAYS, Capability, LocationProfile, LocationType
 
 TIME_ZONES = frozenset(available_timezones())
 Sku = Annotated[str, Field(min_length=1, max_length=64)]
-Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+Code = Annotated[str, Field(pattern=CODE_PATTERN)]
+Quantity = Annotated[int, Field(ge=0, le=10_000_000)]
+OrderId = Annotated[str, Field(pattern=r"^[^/]{1,64}$")]
 
 
 class LocationIn(Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    type: LocationType
+    type: Annotated[LocationType, FROM_TEXT]
     country: CountryCode
     latitude: Annotated[float, Field(ge=-90, le=90)]
     longitude: Annotated[float, Field(ge=-180, le=180)]
-    time_zone: str
-    address: dict[str, Annotated[str, Field(max_length=200)]] = {}
-    channels: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]] = []
+    time_zone: Annotated[str, Field(max_length=64)]
+    address: Annotated[
+        dict[
+            Annotated[str, Field(min_length=1, max_length=64)],
+            Annotated[str, Field(max_length=200)],
+        ],
+        Field(max_length=20),
+    ] = {}
+    channels: Annotated[
+        list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]], Field(max_length=100)
+    ] = []
     daily_capacity: Annotated[int, Field(ge=0, le=1_000_000)] = 0
-    cutoff_time: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "17:00"
-    working_days: list[str] = ["mon", "tue", "wed", "thu", "fri"]
+    cutoff_time: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "17:00"
+    working_days: Annotated[list[str], Field(max_length=7)] = ["mon", "tue", "wed", "thu", "fri"]
     priority: Annotated[int, Field(ge=0, le=1_000_000)] = 100
-    capabilities: list[Capability] = [Capability.SHIPS]
+    capabilities: Annotated[list[Annotated[Capability, FROM_TEXT]], Field(max_length=3)] = [
+        Capability.SHIPS
+    ]
     active: bool = True
-    groups: list[Annotated[str, Field(min_length=1, max_length=64)]] = []
+    groups: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=50)
+    ] = []
 
     @field_validator("time_zone")
     @classmethod
@@ -62,9 +74,9 @@ class LocationIn(Strict):
 class CountIn(Strict):
     location: Code
     sku: Sku
-    quantity: Annotated[int, Field(strict=True, ge=0, le=10_000_000)]
-    counted_at: AwareDatetime
-    safety_stock: Annotated[int, Field(strict=True, ge=0, le=10_000_000)] | None = None
+    quantity: Quantity
+    counted_at: Moment
+    safety_stock: Quantity | None = None
 
     def to_count(self) -> StockCount:
         return StockCount(
@@ -79,31 +91,34 @@ class CountsIn(Strict):
 class MovementIn(Strict):
     location: Code
     sku: Sku
-    movement: Movement
-    quantity: Annotated[int, Field(strict=True, ge=-10_000_000, le=10_000_000)]
+    movement: Annotated[Movement, FROM_TEXT]
+    quantity: Annotated[int, Field(ge=-10_000_000, le=10_000_000)]
     reference: Annotated[str, Field(min_length=1, max_length=128)]
-    reason: Annotated[str, Field(max_length=500)] = ""
+    reason: Annotated[str, Field(max_length=500), MULTI_LINE] = ""
 
 
 class ReservationIn(Strict):
     location: Code
     sku: Sku
-    order_id: Annotated[str, Field(pattern=r"^[^/]{1,64}$")]
-    lines: Annotated[dict[str, Annotated[int, Field(strict=True, gt=0)]], Field(min_length=1)]
+    order_id: OrderId
+    lines: Annotated[
+        dict[LineId, Annotated[int, Field(gt=0, le=10_000_000)]],
+        Field(min_length=1, max_length=500),
+    ]
 
 
 class ReleaseIn(Strict):
     location: Code
     sku: Sku
-    order_id: Annotated[str, Field(pattern=r"^[^/]{1,64}$")]
-    line_ids: Annotated[list[str], Field(min_length=1)] | None = None
+    order_id: OrderId
+    line_ids: Annotated[list[LineId], Field(min_length=1, max_length=500)] | None = None
 
 
-class LocationQuery(Strict):
-    channel: str | None = None
+class LocationQuery(StrictQuery):
+    channel: Annotated[str, Field(max_length=64)] | None = None
     active: bool | None = None
 
 
-class AvailabilityQuery(Strict):
+class AvailabilityQuery(StrictQuery):
     sku: Annotated[list[Sku], Field(min_length=1, max_length=500)]
-    channel: Annotated[str, Field(min_length=1)]
+    channel: Annotated[str, Field(min_length=1, max_length=64)]

@@ -164,7 +164,7 @@ class Fulfilment(ContextApplication):
                 items[item.id] = item
                 changed = item.count(count.quantity, count.counted_at)
                 if count.safety_stock is not None:
-                    changed = item.set_safety_stock(count.safety_stock) or changed
+                    changed = item.set_safety_stock(count.safety_stock, now) or changed
                 applied += changed
             pending = [item for item in items.values() if item.pending_events]
             position = last_notification_id(self.save(*pending)) if pending else None
@@ -214,10 +214,10 @@ class Fulfilment(ContextApplication):
         return self._change(lambda: self._item(location, sku), lambda i: i.reserve(order_id, lines))
 
     def release(
-        self, location: str, sku: str, order_id: str, line_ids: list[str] | None
+        self, location: str, sku: str, order_id: str, line_ids: list[str] | None, now: datetime
     ) -> Outcome:
         return self._change(
-            lambda: self.stock_item(location, sku), lambda i: i.release(order_id, line_ids)
+            lambda: self.stock_item(location, sku), lambda i: i.release(order_id, line_ids, now)
         )
 
     def dispatch(

@@ -1,5 +1,10 @@
 """FulfilmentOrder: fulfilment's own record of an order it must ship, and every sourcing
-decision taken for it (with the explanation), so that routing can be audited."""
+decision taken for it (with the explanation), so that routing can be audited.
+
+It also keeps what a reaction to it needs to decide without a clock: the
+latest business time its history records (`latest_at`), and the version of
+each stock item its last decision saw (`stock_seen`).
+"""
 
 from __future__ import annotations
 
@@ -57,6 +62,10 @@ class FulfilmentOrder(Aggregate):
         self.excluded: list[str] = []  # locations that rejected this order
         self.decisions = 0
         self.shipments: dict[str, list[str]] = {}  # location -> shipment ids requested there
+        self.latest_at: datetime | None = None  # the latest time its events carry
+        # sku -> location -> version of the stock item the last decision saw; empty for
+        # decisions recorded before it was kept, which then count as having seen nothing.
+        self.stock_seen: dict[str, dict[str, int]] = {}
 
     @classmethod
     def from_placement(cls, order_id: str, placed: dict[str, Any]) -> FulfilmentOrder:
@@ -85,6 +94,10 @@ class FulfilmentOrder(Aggregate):
             service_level=o.get("service_level"), tags=frozenset(o.get("tags", [])),
             pickup_location=o.get("pickup_location"), priority=o.get("priority", 0),
         )  # fmt: skip
+
+    def saw_stock(self, sku: str, location: str, version: int) -> bool:
+        """Whether the last decision already saw that stock item at `version` or later."""
+        return self.stock_seen.get(sku, {}).get(location, 0) >= version
 
     @property
     def needs_sourcing(self) -> bool:
@@ -128,10 +141,13 @@ class FulfilmentOrder(Aggregate):
     @event(Released)
     def _released(self, at: datetime) -> None:
         self.released = True
+        self._reached(at)
 
     @event(Sourced)
     def _sourced(self, decision: dict[str, Any], at: datetime) -> None:
         self.decisions += 1
+        self.stock_seen = decision.get("stock_seen", {})
+        self._reached(at)
         for location, shipment_id in decision.get("shipments", {}).items():
             self.shipments.setdefault(location, []).append(shipment_id)
         for location, lines in decision["plan"].items():
@@ -155,6 +171,7 @@ class FulfilmentOrder(Aggregate):
     @event(LocationRejected)
     def _rejected(self, location: str, lines: dict[str, int], reason: str, at: datetime) -> None:
         self.excluded.append(location)
+        self._reached(at)
         for line_id, quantity in lines.items():
             self.allocated.get(location, {}).pop(line_id, None)
             self.open[line_id] = self.open.get(line_id, 0) + quantity
@@ -163,6 +180,7 @@ class FulfilmentOrder(Aggregate):
 
     @event(LinesCancelled)
     def _cancelled(self, line_ids: list[str], at: datetime) -> None:
+        self._reached(at)
         for line_id in line_ids:
             self.open[line_id] = 0
             for lines in self.allocated.values():
@@ -170,3 +188,6 @@ class FulfilmentOrder(Aggregate):
         self.allocated = {loc: lines for loc, lines in self.allocated.items() if lines}
         if not self.allocated and not any(self.open.values()):
             self.status = FulfilmentStatus.CANCELLED
+
+    def _reached(self, at: datetime) -> None:
+        self.latest_at = at if self.latest_at is None else max(self.latest_at, at)

@@ -4,10 +4,16 @@ Each reaction returns the aggregates it changed; the runtime saves them with
 the position of the event it reacted to, in one transaction. Orders' events
 are known here by their published topics and fields only
 (domain/orders/published.py), never by the Order aggregate.
+
+Time is what the events carry, never the library's recording stamps: those
+come from the clock of whichever process recorded the event, so comparing or
+using them would let clock skew between processes skip a backorder, or date
+a decision on the day a history is replayed.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.utils import get_topic
@@ -53,12 +59,16 @@ class WhenOrdersChangeFulfilThem:
             return
         skus = {line["line_id"]: line["sku"] for line in order.order["lines"]}
         freed = order.cancel(event.line_ids, event.at)
-        release_lines(unit, str(event.originator_id), freed, skus)
+        release_lines(unit, str(event.originator_id), freed, skus, event.at)
         cancel_shipped_lines(unit, order, event.line_ids, event.reason, event.at)
 
 
 class WhenStockRisesSourceBackorders:
-    """Follows fulfilment's own log: when a SKU's stock rises, its backorders are sourced again."""
+    """Follows fulfilment's own log: when a SKU's stock rises, its backorders are sourced again.
+
+    An order whose last decision already saw the stock item at this event's
+    version or later is left alone: that decision took the change into account.
+    """
 
     name = "backorder_policy"
     upstream = "fulfilment"
@@ -69,13 +79,26 @@ class WhenStockRisesSourceBackorders:
             return
         item = unit.get(StockItem, event.originator_id)
         waiting = unit.get(Backorders, backorders_id_for(item.sku)) if item is not None else None
-        if waiting is None:
+        if item is None or waiting is None:
             return
         for order_id in list(waiting.waiting):
             order = unit.get(FulfilmentOrder, FulfilmentOrder.create_id({"order_id": order_id}))
-            if order is not None and order.modified_on >= event.timestamp:
-                continue  # decided after this stock change: that decision already saw it
-            if order is not None and order.needs_sourcing:
-                source_order(unit, order, event.timestamp)
-            elif order is not None:
+            if order is None or order.saw_stock(item.sku, item.location_code,
+                                                 event.originator_version):  # fmt: skip
+                continue
+            if order.needs_sourcing:
+                source_order(unit, order, reaction_time(event, order))
+            else:
                 waiting.done(order_id)
+
+
+def reaction_time(event: Any, order: FulfilmentOrder) -> datetime:
+    """When an order is sourced again for a stock change: the change's own business time,
+    but never before the latest time the order's history records, so that its decisions
+    stay in order (a count may be dated hours before it is recorded). A version 1 event
+    recorded without its time (ReservationsReleased, SafetyStockSet) is reacted to at
+    that latest time of the order."""
+    changed_at: datetime | None = getattr(event, "counted_at", None) or getattr(event, "at", None)
+    moments = [moment for moment in (changed_at, order.latest_at) if moment is not None]
+    assert moments, "an order that needs sourcing was released, at a time"
+    return max(moments)

@@ -34,7 +34,7 @@ def source_order(unit: Unit, order: FulfilmentOrder, now: datetime) -> None:
         order.record_decision(_no_policy(wanted), now)
         return
     version, rules = policy.rules()
-    candidates = _candidates(unit, wanted, now, set(order.excluded))
+    candidates, seen = _candidates(unit, wanted, now, set(order.excluded))
     decision = source(wanted, Network(candidates), rules, version, now)
     attempt = order.decisions + 1
     skus = {line.line_id: line.sku for line in wanted.lines}
@@ -53,6 +53,7 @@ def source_order(unit: Unit, order: FulfilmentOrder, now: datetime) -> None:
         "attempt": attempt,
         "at": now.isoformat(),
         "shipments": shipments,
+        "stock_seen": seen,
     }
     order.record_decision(record, now)
     for sku in {skus[line_id] for line_id in decision.unfilled}:
@@ -78,22 +79,30 @@ def cancel_shipped_lines(
 
 
 def release_lines(
-    unit: Unit, order_id: str, freed: dict[str, dict[str, int]], skus: dict[str, str]
+    unit: Unit,
+    order_id: str,
+    freed: dict[str, dict[str, int]],
+    skus: dict[str, str],
+    now: datetime,
 ) -> None:
     """Give back the reservations of lines that will not ship from where they were allocated."""
     for location, lines in freed.items():
         for sku in {skus[line_id] for line_id in lines}:
             item = unit.get(StockItem, stock_item_id_for(location, sku))
             if item is not None:
-                item.release(order_id, [lid for lid in lines if skus[lid] == sku])
+                item.release(order_id, [lid for lid in lines if skus[lid] == sku], now)
 
 
 def _candidates(
     unit: Unit, order: OrderToSource, now: datetime, excluded: set[str]
-) -> list[Candidate]:
+) -> tuple[list[Candidate], dict[str, dict[str, int]]]:
+    """The locations that may ship, and the version of every stock item read (sku ->
+    location -> version): what the decision saw, so that the backorder policy can
+    tell a stock change this decision already took into account from a later one."""
     directory = unit.get(LocationDirectory, DIRECTORY_ID)
+    seen: dict[str, dict[str, int]] = {}
     if directory is None:
-        return []
+        return [], seen
     candidates = []
     skus = {line.sku for line in order.lines}
     for code in directory.codes:
@@ -105,6 +114,8 @@ def _candidates(
         for sku in skus:
             item = unit.get(StockItem, stock_item_id_for(code, sku))
             stock[sku] = max(item.available, 0) if item is not None else 0
+            if item is not None:
+                seen.setdefault(sku, {})[code] = item.version
         workload = unit.get(DailyWorkload, workload_id_for(code, now.date()))
         candidates.append(Candidate(
             code=code, type=p["type"], latitude=p["latitude"], longitude=p["longitude"], stock=stock,
@@ -113,7 +124,7 @@ def _candidates(
             orders_today=workload.shipments if workload is not None else 0,
             pickup="pickup" in p["capabilities"],
         ))  # fmt: skip
-    return candidates
+    return candidates, seen
 
 
 def _workload(unit: Unit, location: str, now: datetime) -> DailyWorkload:
@@ -143,7 +154,7 @@ def reject_shipment(unit: Unit, shipment: Shipment, reason: str, now: datetime) 
     """A location cannot ship: free what it held and source those lines elsewhere."""
     if not shipment.reject(reason, now):
         return
-    release_lines(unit, shipment.order_id, {shipment.location: shipment.lines}, shipment.skus)
+    release_lines(unit, shipment.order_id, {shipment.location: shipment.lines}, shipment.skus, now)
     _workload(unit, shipment.location, now).give_back()
     order = unit.get(FulfilmentOrder, UUID(shipment.order_id))
     if order is not None:

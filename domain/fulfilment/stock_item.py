@@ -7,11 +7,18 @@ top of it, so a late-arriving count neither forgets a receipt nor brings
 back a unit already dispatched. A count older than the last applied one is
 ignored. Reservations are keyed by order and line: never dropped by a
 count, released on cancel, consumed on dispatch.
+
+Every event that can raise what is available carries its business time
+(`counted_at`, or `at`: the time of the command), so that what reacts to it
+decides with that time and never with the library's recording stamp.
+ReservationsReleased and SafetyStockSet gained `at` in version 2; stored
+version 1 events are read with `at` None (the time is not known).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -31,10 +38,29 @@ def reservation_key(order_id: str, line_id: str) -> str:
     return f"{order_id}/{line_id}"
 
 
+def _time_not_recorded(state: dict[str, Any]) -> None:
+    """Version 1 events were recorded without their time: it is unknown (None), not guessed."""
+    state["at"] = None
+
+
 class StockItem(Aggregate):
     class Created(Aggregate.Created):
         location_code: str
         sku: str
+
+    class SafetyStockSet(Aggregate.Event):
+        class_version = 2
+        quantity: int
+        levels: dict[str, int]
+        at: datetime | None
+        upcast_v1_v2 = staticmethod(_time_not_recorded)
+
+    class ReservationsReleased(Aggregate.Event):
+        class_version = 2
+        keys: list[str]
+        levels: dict[str, int]
+        at: datetime | None
+        upcast_v1_v2 = staticmethod(_time_not_recorded)
 
     @staticmethod
     def create_id(location_code: str, sku: str) -> UUID:
@@ -137,11 +163,11 @@ class StockItem(Aggregate):
         )
         return True
 
-    def set_safety_stock(self, quantity: int) -> bool:
+    def set_safety_stock(self, quantity: int, now: datetime) -> bool:
         _check_quantity("safety_stock", quantity, allow_zero=True)
         if quantity == self.safety_stock:
             return False
-        self._safety_stock_set(quantity=quantity, levels=self._after(safety_stock=quantity))
+        self._safety_stock_set(quantity=quantity, levels=self._after(safety_stock=quantity), at=now)
         return True
 
     # --- reservations -----------------------------------------------------------
@@ -173,12 +199,13 @@ class StockItem(Aggregate):
         self._reserved(reservations=new, levels=self._after(reserved=wanted))
         return True
 
-    def release(self, order_id: str, line_ids: list[str] | None = None) -> bool:
+    def release(self, order_id: str, line_ids: list[str] | None, now: datetime) -> bool:
+        """Give back the order's reservations (all of them when `line_ids` is None)."""
         keys = self._keys(order_id, line_ids)
         if not keys:
             return False
         freed = sum(self.reservations[key] for key in keys)
-        self._released(keys=keys, levels=self._after(reserved=-freed))
+        self._released(keys=keys, levels=self._after(reserved=-freed), at=now)
         return True
 
     def dispatch(self, order_id: str, line_ids: list[str] | None, now: datetime) -> bool:
@@ -243,16 +270,16 @@ class StockItem(Aggregate):
     ) -> None:
         self._move(-quantity, at, reference)
 
-    @event("SafetyStockSet")
-    def _safety_stock_set(self, quantity: int, levels: dict[str, int]) -> None:
+    @event(SafetyStockSet)
+    def _safety_stock_set(self, quantity: int, levels: dict[str, int], at: datetime | None) -> None:
         self.safety_stock = quantity
 
     @event("Reserved")
     def _reserved(self, reservations: dict[str, int], levels: dict[str, int]) -> None:
         self.reservations.update(reservations)
 
-    @event("ReservationsReleased")
-    def _released(self, keys: list[str], levels: dict[str, int]) -> None:
+    @event(ReservationsReleased)
+    def _released(self, keys: list[str], levels: dict[str, int], at: datetime | None) -> None:
         for key in keys:
             del self.reservations[key]
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tqdm import tqdm
+
 from adapters.settings import Settings
-from api.bootstrap import bootstrap
+from api.bootstrap import Container, bootstrap
+from api.imports import Rejected, import_locations, import_stock
 from projections.availability_queries import inventory
+from tests.builders import NOW
 from tests.e2e.test_processes import dom_env, run_dom
 
 LOCATIONS = """code,name,type,country,latitude,longitude,time_zone,channels,daily_capacity,line1,postal_code,city,extra
@@ -69,3 +73,62 @@ def test_a_file_without_the_columns_is_refused(tmp_path: Path):
     assert answer.returncode == 2 and "missing columns" in answer.stderr
     missing = run_dom("import", "stock", str(tmp_path / "none.csv"), env=dom_env(tmp_path, None))
     assert missing.returncode == 2
+
+
+# --- a line dom cannot record is rejected naming its column; the others are applied ---
+
+EDGE_LOCATIONS = (
+    b"code,name,type,country,latitude,longitude,time_zone,line1\n"
+    b"WH1,Antwerp DC,distribution_centre,BE,51.2,4.4,Europe/Brussels,Meir 1\n"
+    b"WH2,Ghent\x00DC,distribution_centre,BE,51.0,3.7,Europe/Brussels,\n"
+    b"WH3,Liege DC,distribution_centre,BE,50.6,5.5,Europe/Brussels,Rue\x01 1\n"
+    b"WH4,Namur \xff DC,distribution_centre,BE,50.4,4.8,Europe/Brussels,\n"
+    b"WH5,Mons DC,distribution_centre,BE,NaN,3.9,Europe/Brussels,\n"
+    b"WH6,Leuven DC,distribution_centre,BE,50.8,4.7,Europe/Brussels,Naamsestraat 1\n"
+    b"WH\x007,Bruges DC,distribution_centre,BE,51.2,3.2,Europe/Brussels,\n"
+    b"W H8,Aalst DC,distribution_centre,BE,50.9,4.0,Europe/Brussels,\n"
+)
+EDGE_STOCK = (
+    b"location,sku,quantity,counted_at\n"
+    b"WH1,A,5,2026-11-26T10:00:00Z\n"
+    b"WH1,B\x00,5,2026-11-26T10:00:00Z\n"
+    b"WH1,C,5,0001-01-01T00:00:00+01:00\n"
+    b"WH1,D,5,1969-12-31T23:59:59Z\n"
+    b"WH1,E,5,2026-11-26T10:00:00Z\x00\n"
+    b"WH1,F\xed\xa0\x80,5,2026-11-26T10:00:00Z\n"
+    b"WH1,G,7,2026-11-26T10:00:00Z\n"
+)
+
+
+def rejected_columns(rejected: list[Rejected]) -> dict[int, str]:
+    return {item.line: item.reason.partition(":")[0] for item in rejected}
+
+
+def test_csv_fields_that_cannot_be_recorded_reject_their_line_naming_the_column(
+    dom: Container, tmp_path: Path
+):
+    locations, stock = tmp_path / "locations.csv", tmp_path / "stock.csv"
+    locations.write_bytes(EDGE_LOCATIONS)
+    stock.write_bytes(EDGE_STOCK)
+
+    located, refused = import_locations(dom, locations, NOW, tqdm(disable=True))
+    assert located.applied == 2
+    assert rejected_columns(refused) == {
+        3: "name",
+        4: "line1",
+        5: "name",
+        6: "latitude",
+        8: "code",
+        9: "code",
+    }
+
+    counted, refused = import_stock(dom, stock, 100, NOW, tqdm(disable=True))
+    assert counted.applied == 2
+    assert rejected_columns(refused) == {
+        3: "sku",
+        4: "counted_at",
+        5: "counted_at",
+        6: "counted_at",
+        7: "sku",
+    }
+    assert [(row["location"], row["on_hand"]) for row in inventory(dom.store, "G")] == [("WH1", 7)]

@@ -81,7 +81,8 @@ def machine_for(dom: Container, fresh: Fulfilment) -> type[RuleBasedStateMachine
 
         @rule(order=ORDERS, line=st.none() | st.sampled_from(["1", "2"]))
         def release(self, order: str, line: str | None) -> None:
-            dom.fulfilment.release(self.code, "SKU", order, None if line is None else [line])
+            line_ids = None if line is None else [line]
+            dom.fulfilment.release(self.code, "SKU", order, line_ids, self.now)
 
         @rule(order=ORDERS)
         def dispatch(self, order: str) -> None:

@@ -15,7 +15,7 @@ def an_item(on_hand: int = 0, safety_stock: int = 0) -> StockItem:
     if on_hand:
         item.receive(on_hand, "setup", NOW - 10 * HOUR)
     if safety_stock:
-        item.set_safety_stock(safety_stock)
+        item.set_safety_stock(safety_stock, NOW)
     item.collect_events()
     return item
 
@@ -236,7 +236,7 @@ def test_releasing_an_order_frees_all_its_lines():
     item.reserve("o1", {"1": 2, "2": 3})
     item.reserve("o2", {"1": 1})
     item.collect_events()
-    assert item.release("o1")
+    assert item.release("o1", None, NOW)
     assert item.reservations == {"o2/1": 1}
     assert item.available == 9
     assert names(item) == ["ReservationsReleased"]
@@ -245,7 +245,7 @@ def test_releasing_an_order_frees_all_its_lines():
 def test_releasing_some_lines_keeps_the_others():
     item = an_item(on_hand=10)
     item.reserve("o1", {"1": 2, "2": 3})
-    assert item.release("o1", ["2"])
+    assert item.release("o1", ["2"], NOW)
     assert item.reservations == {"o1/1": 2}
 
 
@@ -253,15 +253,15 @@ def test_releasing_what_is_not_reserved_changes_nothing():
     item = an_item(on_hand=10)
     item.reserve("o1", {"1": 2})
     item.collect_events()
-    assert not item.release("o2")
-    assert not item.release("o1", ["9"])
+    assert not item.release("o2", None, NOW)
+    assert not item.release("o1", ["9"], NOW)
     assert item.collect_events() == []
 
 
 def test_releasing_a_line_named_twice_releases_it_once():
     item = an_item(on_hand=10)
     item.reserve("o1", {"1": 2, "2": 3})
-    assert item.release("o1", ["1", "1"])
+    assert item.release("o1", ["1", "1"], NOW)
     assert item.reservations == {"o1/2": 3}
 
 
@@ -419,7 +419,7 @@ def test_a_refused_movement_does_not_use_up_its_reference():
 
 def test_setting_the_safety_stock():
     item = an_item(on_hand=10)
-    assert item.set_safety_stock(4)
+    assert item.set_safety_stock(4, NOW)
     assert item.safety_stock == 4
     assert item.available == 6
     assert names(item) == ["SafetyStockSet"]
@@ -427,15 +427,26 @@ def test_setting_the_safety_stock():
 
 def test_setting_the_same_safety_stock_again_changes_nothing():
     item = an_item(on_hand=10, safety_stock=4)
-    assert not item.set_safety_stock(4)
+    assert not item.set_safety_stock(4, NOW)
     assert item.collect_events() == []
 
 
 def test_a_negative_safety_stock_is_refused():
     item = an_item()
     with pytest.raises(InvalidCommand) as refused:
-        item.set_safety_stock(-1)
+        item.set_safety_stock(-1, NOW)
     assert [p.field for p in refused.value.problems] == ["safety_stock"]
+
+
+def test_a_release_and_a_safety_stock_change_carry_their_time():
+    """What may raise availability says when, so reactions to it need no clock."""
+    item = an_item(on_hand=10)
+    item.reserve("o1", {"1": 2})
+    item.collect_events()
+    item.release("o1", None, NOW)
+    item.set_safety_stock(3, NOW + HOUR)
+    recorded = [(type(e).__name__, e.at, e.class_version) for e in item.collect_events()]
+    assert recorded == [("ReservationsReleased", NOW, 2), ("SafetyStockSet", NOW + HOUR, 2)]
 
 
 # --- events carry the levels ----------------------------------------------------
@@ -445,9 +456,9 @@ COMMANDS = {
     "receive": lambda item: item.receive(4, "r2", NOW),
     "adjust": lambda item: item.adjust(-2, "lost", "a2", NOW),
     "damage": lambda item: item.record_damage(1, "dropped", "d2", NOW),
-    "set_safety_stock": lambda item: item.set_safety_stock(2),
+    "set_safety_stock": lambda item: item.set_safety_stock(2, NOW),
     "reserve": lambda item: item.reserve("o2", {"1": 2, "2": 1}),
-    "release": lambda item: item.release("o1", ["1"]),
+    "release": lambda item: item.release("o1", ["1"], NOW),
     "dispatch": lambda item: item.dispatch("o1", None, NOW),
 }
 
@@ -471,7 +482,7 @@ def test_levels_follow_a_sequence_of_commands():
         lambda: item.receive(10, "r1", NOW - 2 * HOUR),
         lambda: item.reserve("o1", {"1": 4}),
         lambda: item.count(3, NOW - 3 * HOUR),  # late: the receipt after it is kept
-        lambda: item.set_safety_stock(1),
+        lambda: item.set_safety_stock(1, NOW),
         lambda: item.dispatch("o1", None, NOW),
         lambda: item.record_damage(2, "dropped", "d1", NOW),
     ]

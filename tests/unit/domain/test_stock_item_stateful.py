@@ -161,7 +161,7 @@ class StockItemMachine(RuleBasedStateMachine):
 
     @rule(quantity=st.integers(0, 10))
     def set_safety_stock(self, quantity: int) -> None:
-        changed = self.item.set_safety_stock(quantity)
+        changed = self.item.set_safety_stock(quantity, self.now)
         assert [type(e).__name__ for e in self.recorded()] == (
             ["SafetyStockSet"] if changed else []
         )
@@ -195,7 +195,7 @@ class StockItemMachine(RuleBasedStateMachine):
     @rule(order_id=orders, line_ids=line_ids)
     def release(self, order_id: str, line_ids: list[str] | None) -> None:
         keys = self._keys(order_id, line_ids)
-        assert self.item.release(order_id, line_ids) == bool(keys)
+        assert self.item.release(order_id, line_ids, self.now) == bool(keys)
         assert len(self.recorded()) == (1 if keys else 0)
         for key in keys:
             del self.reservations[key]

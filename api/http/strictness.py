@@ -1,0 +1,224 @@
+"""What the HTTP edge refuses before any route runs, in one place for every field and route.
+
+Bodies and query models derive from `Strict`, which refuses unknown fields,
+text dom cannot record (`domain.text`: control characters, lone surrogates;
+tab and newline only in fields marked `MULTI_LINE`), infinite or NaN floats,
+and booleans or strings where a number belongs. It checks every string of
+every field, through lists and dicts and their keys, so a new field is
+covered without anyone remembering to annotate it.
+
+`strict_request`, registered on the app, covers what the models do not see:
+for the matched route it refuses query parameters the route does not
+declare, text that cannot be recorded in any query value or path parameter,
+and a body sent to a route that takes none. It reads the route's own
+declaration, so a new route is covered the moment it is added.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import Enum
+from functools import cache
+from types import GenericAlias, NoneType, UnionType
+from typing import Annotated, Any, Self, Union, get_args, get_origin
+from uuid import UUID
+
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from domain.moments import moment_problem
+from domain.text import plain_texts, text_problem, text_problems
+
+TEXT_FREE = (
+    bool,
+    int,
+    float,
+    Decimal,
+    date,
+    datetime,
+    time,
+    timedelta,
+    UUID,
+    NoneType,
+    AwareDatetime,
+)
+# Marks a free-text field (a reason, a note) where tab and newline make sense.
+MULTI_LINE = object()
+# JSON has no dates and no enums: they arrive as text and are converted (and checked) here.
+FROM_TEXT = Field(strict=False)
+NO_BODY = "this operation takes no body"
+_EMPTY_OBJECT = re.compile(rb"\s*(\{\s*\})?\s*")
+
+
+class Strict(BaseModel):
+    """A request body: unknown fields, unrecordable text and loose numbers are refused."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        str_max_length=1000,  # a bound for every string; fields set tighter ones
+        strict=True,  # no bool or text for a number, no float for an int
+        allow_inf_nan=False,
+    )
+
+    @model_validator(mode="after")
+    def _recordable_text(self) -> Self:
+        """Every string of every field; nested models have already checked their own."""
+        fields = _text_fields(type(self))
+        if plain_texts([self.__dict__[name] for name, _ in fields]):
+            return self  # the common case in one scan: bulk requests hold many models
+        errors: list[InitErrorDetails] = []
+        for name, multi_line in fields:
+            value = self.__dict__[name]
+            for path, problem in text_problems(value, multi_line):
+                error = PydanticCustomError("text", "{problem}", {"problem": problem})
+                errors.append(InitErrorDetails(type=error, loc=(name, *path), input=value))
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return self
+
+
+class StrictQuery(Strict):
+    """A query string: all text, so numbers and booleans are converted from it."""
+
+    model_config = ConfigDict(strict=False)
+
+
+@cache
+def _text_fields(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """(name, multi-line?) of the fields that may hold text, read once per model.
+
+    Numbers, dates, enums (whose values are known) and nested models (which
+    check themselves) are skipped; a type not known to be text-free is walked.
+    """
+    fields = []
+    for name, info in model.model_fields.items():
+        parts = _annotation_parts(info)
+        if any(_may_be_text(part) for part in parts):
+            fields.append((name, any(part is MULTI_LINE for part in parts)))
+    return tuple(fields)
+
+
+def _annotation_parts(info: FieldInfo) -> list[Any]:
+    """The field's type and all inside it: e.g. Annotated[str, MULTI_LINE] | None gives
+    the union, the Annotated, str, MULTI_LINE and NoneType."""
+    parts, pending = list(info.metadata), [info.annotation]
+    while pending:
+        part = pending.pop()
+        parts.append(part)
+        pending.extend(get_args(part))
+    return parts
+
+
+def _may_be_text(part: Any) -> bool:
+    if part is Any or part is object:
+        return True
+    if not isinstance(part, type) or isinstance(part, GenericAlias):
+        return False  # metadata, Literal values, list[...] (its arguments are parts too)
+    return not issubclass(part, (*TEXT_FREE, Enum, BaseModel))
+
+
+def _in_range(moment: datetime) -> datetime:
+    if problem := moment_problem(moment):
+        raise PydanticCustomError("moment", problem)
+    return moment
+
+
+# An aware date-time in the range every context accepts (domain.moments).
+Moment = Annotated[AwareDatetime, FROM_TEXT, AfterValidator(_in_range)]
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What a route takes besides its path: query parameter names, and whether a body."""
+
+    query: frozenset[str]
+    body: bool
+
+
+async def strict_request(request: Request) -> None:
+    """Refuse what the matched route does not declare (see the module docstring)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    declared = _declared(request, route)
+    errors: list[dict[str, Any]] = []
+    for name, value in request.query_params.multi_items():
+        if name not in declared.query:
+            errors.append(_error("extra_forbidden", ("query", name), "unknown field", value))
+        elif problem := text_problem(value):
+            errors.append(_error("text", ("query", name), problem, value))
+    for name, value in request.path_params.items():
+        if problem := text_problem(str(value)):
+            errors.append(_error("text", ("path", name), problem, value))
+    if not declared.body and await _has_body(request):
+        errors.append(_error("no_body", ("body",), NO_BODY, None))
+    if errors:
+        raise RequestValidationError(errors)
+
+
+# Registered on the app (FastAPI(dependencies=[STRICT_REQUEST])), so it runs for every route.
+STRICT_REQUEST = Depends(strict_request)
+
+
+def _error(kind: str, loc: tuple[str, ...], message: str, value: object) -> dict[str, Any]:
+    return {"type": kind, "loc": loc, "msg": message, "input": value}
+
+
+async def _has_body(request: Request) -> bool:
+    """Anything but nothing, blanks or `{}` (which some clients send for "no body")."""
+    headers = request.headers
+    if headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers:
+        return False
+    return _EMPTY_OBJECT.fullmatch(await request.body()) is None
+
+
+def _declared(request: Request, route: APIRoute) -> Declared:
+    """Read once per route and app: the app's state outlives every request."""
+    cache: dict[int, Declared] | None = getattr(request.app.state, "strict_declared", None)
+    if cache is None:
+        cache = request.app.state.strict_declared = {}
+    if id(route) not in cache:
+        names: set[str] = set()
+        for alias, annotation in _query_parameters(route):
+            model = _model_of(annotation)
+            if model is None:
+                names.add(alias)
+            else:  # a query model: its fields are the parameters
+                names |= {info.alias or name for name, info in model.model_fields.items()}
+        cache[id(route)] = Declared(frozenset(names), route.body_field is not None)
+    return cache[id(route)]
+
+
+def _query_parameters(route: APIRoute) -> list[tuple[str, Any]]:
+    """(name, annotation) of the query parameters of the route and of its dependencies."""
+    parameters, pending = [], [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        parameters += [(p.alias, p.field_info.annotation) for p in dependant.query_params]
+        pending.extend(dependant.dependencies)
+    return parameters
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if get_origin(annotation) in (Union, UnionType):
+        options = [arg for arg in get_args(annotation) if arg is not NoneType]
+        annotation = options[0] if len(options) == 1 else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
