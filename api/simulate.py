@@ -5,11 +5,18 @@ it stood when the period began (locations, stock on hand, what was already
 reserved), then the period's order releases and stock movements are replayed
 in time order, sourced by the draft policy through the same policies and
 engine as production. The same measures are taken from what really happened.
+
+Events are placed in time by the business times they carry, never by the
+library's recording stamps: those say when some process wrote the event, by
+its own clock, and in the simulation that is today. So the replayed commands
+and every decision they lead to (backorders sourced again included) are
+dated within the period, as they happened.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -42,6 +49,7 @@ class Report:
     orders: int
     measures: list[tuple[str, str, str]]  # (measure, actual, simulated)
     differences: list[str]
+    simulated: Outcome  # every simulated decision and shipment, for a closer look
 
 
 def simulate(live: Container, rules: dict[str, Any], start: datetime, end: datetime) -> Report:
@@ -66,26 +74,20 @@ def _read_history(live: Container, start: datetime, end: datetime) -> tuple[
     profiles: dict[str, dict[str, Any]] = {}
     items: dict[UUID, StockItem] = {}
     timeline: list[tuple[datetime, str, Any]] = []
-    for event in _events(live.fulfilment):
-        at = _when(event)
-        if isinstance(event, Location.Registered | Location.Changed) and at < end:
+    for at, event in _dated(_events(live.fulfilment)):
+        if isinstance(event, Location.Registered | Location.Changed) and event.at < end:
             if isinstance(event, Location.Registered):
                 code, changes = event.profile["code"], event.profile
             else:
                 code, changes = _code_of(live, event.originator_id), event.changes
             profiles[code] = {**profiles.get(code, {}), **changes}
-        elif isinstance(event, StockItem.Created) or (
-            isinstance(event, StockItem.Event) and at < start
-        ):
-            items[event.originator_id] = cast(
-                StockItem, event.mutate(items.get(event.originator_id))
-            )
-        elif (
-            isinstance(event, StockItem.Event)
-            and at < end
-            and type(event).__name__ in {"Counted", *MOVES}
-        ):
-            timeline.append((at, "stock", event))
+        elif isinstance(event, StockItem.Created | StockItem.Event):
+            if isinstance(event, StockItem.Created) or at is None or at < start:
+                items[event.originator_id] = cast(
+                    StockItem, event.mutate(items.get(event.originator_id))
+                )
+            elif at < end and type(event).__name__ in {"Counted", *MOVES}:
+                timeline.append((at, "stock", event))
     for event in _events(live.orders):
         if isinstance(event, Order.Released) and start <= event.at < end:
             timeline.append((event.at, "release", event))
@@ -150,9 +152,8 @@ def _outcome(dom: Container, order_ids: list[str], end: datetime) -> Outcome:
             for location, shipment_id in decision.get("shipments", {}).items():
                 shipment = _history(dom, UUID(shipment_id), end)
                 if shipment and not any(type(e).__name__ == "Rejected" for e in shipment):
-                    outcome.shipments.append(
-                        (order_id, location, _when(shipment[0]).date().isoformat())
-                    )
+                    requested: datetime = shipment[0].at
+                    outcome.shipments.append((order_id, location, requested.date().isoformat()))
     return outcome
 
 
@@ -176,7 +177,7 @@ def _report(live: Container, profiles: dict[str, dict[str, Any]], rules: dict[st
         real_plan, sim_plan = (real[0]["plan"] if real else {}), (sim[0]["plan"] if sim else {})
         if real_plan != sim_plan and sim:
             differences.append(_explain(order_id, real_plan, sim[0]))
-    return Report(len(orders), measures, differences)
+    return Report(len(orders), measures, differences, simulated)
 
 
 def _explain(order_id: str, real_plan: dict[str, Any], decision: dict[str, Any]) -> str:
@@ -283,16 +284,21 @@ def _events(app: Any) -> Any:
 
 
 def _history(dom: Container, aggregate_id: UUID, end: datetime) -> list[Any]:
-    events: list[Any] = list(dom.fulfilment.events.get(aggregate_id))
-    return [e for e in events if _when(e) < end]
+    events = dom.fulfilment.events.get(aggregate_id)
+    return [event for at, event in _dated(events) if at is None or at < end]
 
 
-def _when(event: Any) -> datetime:
-    """Business time where the event carries it, else the time it was recorded."""
-    when: datetime = (
-        getattr(event, "counted_at", None) or getattr(event, "at", None) or event.timestamp
-    )
-    return when
+def _dated(events: Iterable[Any]) -> Iterator[tuple[datetime | None, Any]]:
+    """Each event with its business time: its own (`counted_at` or `at`), or for one that
+    carries none (a creation, a reservation, a version 1 release) the latest time carried
+    before it in the same log, which is in commit order, so it happened no earlier. None
+    until a time is known: such an event comes before everything dated."""
+    latest: datetime | None = None
+    for event in events:
+        own: datetime | None = getattr(event, "counted_at", None) or getattr(event, "at", None)
+        if own is not None:
+            latest = own if latest is None else max(latest, own)
+        yield own or latest, event
 
 
 def _code_of(live: Container, location_id: UUID) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -101,3 +101,38 @@ def test_the_cli_prints_both_columns(tmp_path: Path):
     bad.write_text(json.dumps({"strategies": [{"criteria": [{"kind": "teleport"}]}]}))
     refused = run_dom("simulate", "--policy", str(bad), env=dom_env(tmp_path, None))
     assert refused.returncode == 2 and "teleport" in refused.stderr
+
+
+def with_a_backorder(settings: Settings) -> tuple[Container, str, datetime]:
+    """One location with 4 units, three orders of 2 (the third waits), then 2 units arrive."""
+    dom = bootstrap(settings)
+    before = START - timedelta(hours=1)
+    dom.fulfilment.define_location(a_location("NEAR", latitude=51.2, longitude=4.4), before)
+    dom.fulfilment.count_stock([StockCount("NEAR", "SKU-1", 4, before)], before)
+    dom.fulfilment.draft_policy("default", NEAREST, "", before)
+    dom.fulfilment.activate_policy("default", 1, before)
+    order_ids = []
+    for n in range(3):
+        at = START + timedelta(hours=n + 1)
+        command = replace(an_order(channel_order_id=f"BO-{n}", placed_at=at - timedelta(minutes=1)),
+                          lines=(Line("1", "SKU-1", 2, "10.00"),), total="24.95")  # fmt: skip
+        order_ids.append(str(dom.orders.place_order(command, at).order.id))
+        dom.runtime.catch_up_all()
+    arrived = START + timedelta(hours=5)
+    dom.fulfilment.move_stock("NEAR", "SKU-1", Movement.RECEIVED, 2, "", "PO-7", arrived)
+    dom.runtime.catch_up_all()
+    return dom, order_ids[-1], arrived
+
+
+def test_a_backorder_is_sourced_again_at_the_time_the_stock_arrived(durable_store: Settings):
+    dom, waiting, arrived = with_a_backorder(durable_store)
+    try:
+        report = simulate(dom, NEAREST, START, NOW)
+    finally:
+        dom.close()
+    backorder, sourced = report.simulated.decisions[waiting]
+    assert backorder["fallback"] == "backorder"
+    assert sourced["plan"] == {"NEAR": {"1": 2}}
+    assert sourced["at"] == arrived.isoformat()  # within the period, not the day it is replayed
+    assert ("fill rate", "100.0%", "100.0%") in report.measures
+    assert report.differences == []
