@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     statement_timeout: Annotated[float, Field(gt=0, le=3600)] = 30.0
     # Embedded mode: below this many free bytes in data_dir, /ready says the disk is full.
     min_free_bytes: Annotated[int, Field(ge=0)] = 16 * 1024 * 1024
+    # `dom serve`: a request body larger than this is refused with 413 before it is read.
+    # The largest legitimate body, POST /stock/counts with 20,000 counts, is 2.1 MB
+    # compact and 6 MB pretty-printed with every field at its longest.
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 8 * 1024 * 1024
     nats_url: str = "nats://127.0.0.1:4222"
 
     @property

@@ -7,9 +7,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from adapters.settings import Settings
 from api.bootstrap import Container, bootstrap
 from api.http import errors, routes_health, routes_orders, routes_routing, routes_stock, strictness
 from api.http.intake import IntakeBatcher
+from api.http.middleware import BodyLimit, RequestId, request_id
 from api.http.responses import OrjsonResponse
 
 
@@ -37,7 +39,10 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
     if container is not None:
         app.state.container = container
-    errors.install(app)
+    errors.install(app, request_id)
+    settings = container.settings if container is not None else Settings()
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(RequestId)  # added last: outermost, so every answer carries the id
     app.include_router(routes_health.router)
     app.include_router(routes_orders.router)
     app.include_router(routes_stock.router)
