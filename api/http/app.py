@@ -9,7 +9,15 @@ from fastapi import FastAPI
 
 from adapters.settings import Settings
 from api.bootstrap import Container, bootstrap
-from api.http import errors, routes_health, routes_orders, routes_routing, routes_stock, strictness
+from api.http import (
+    errors,
+    openapi,
+    routes_health,
+    routes_orders,
+    routes_routing,
+    routes_stock,
+    strictness,
+)
 from api.http.intake import IntakeBatcher
 from api.http.middleware import BodyLimit, RequestId, request_id
 from api.http.responses import OrjsonResponse
@@ -40,6 +48,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     if container is not None:
         app.state.container = container
     errors.install(app, request_id)
+    openapi.install(app)
     settings = container.settings if container is not None else Settings()
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestId)  # added last: outermost, so every answer carries the id

@@ -1,0 +1,155 @@
+"""The OpenAPI document tells the truth about errors: their shape and when each comes.
+
+FastAPI documents its own validation error shape (`HTTPValidationError`) and
+only 422; dom answers every error as `Error` (see api/http/errors.py) and can
+answer more. The statuses are derived here, in one place, from what each
+route is, so a new route gets them without saying anything:
+
+- every operation: 422 (a parameter, or an unknown one, is invalid), 500
+  (an unexpected fault, with a request id) and 503 (a store is away, busy or
+  full, with Retry-After);
+- with a JSON body: 400 (not JSON) and 413 (over DOM_MAX_BODY_BYTES);
+- commands (any method but GET): 409 (an invalid transition, a conflict,
+  a concurrent change);
+- with path parameters: 404 (nothing has that id), except the operations
+  listed in NEVER_NOT_FOUND, which create or list what the path names.
+
+It works on the generated document (the operations, their parameters and
+bodies), not on FastAPI's route objects. A route that documents an error
+status itself (`responses={...}` with its own model or content) keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+
+METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+ERROR_SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "title": "Error",
+        "type": "object",
+        "required": ["error", "detail", "fields"],
+        "properties": {
+            "error": {
+                "type": "string",
+                "description": "machine-readable code: validation_error, malformed_json, "
+                "not_found, invalid_transition, conflict, body_too_large, store_unavailable, "
+                "store_full, internal_error, ...",
+            },
+            "detail": {"type": "string", "description": "what went wrong, for people"},
+            "fields": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/FieldProblem"},
+                "description": "each input at fault (empty when no single input is)",
+            },
+            "request_id": {
+                "type": "string",
+                "description": "5xx only: the X-Request-Id, also in the server's log line",
+            },
+        },
+    },
+    "FieldProblem": {
+        "title": "FieldProblem",
+        "type": "object",
+        "required": ["field", "message"],
+        "properties": {
+            "field": {"type": "string", "description": "dotted path, e.g. lines.0.quantity"},
+            "message": {"type": "string"},
+        },
+    },
+}
+DESCRIPTIONS = {
+    400: "Malformed JSON body",
+    404: "Not found: nothing has the id in the path",
+    409: "Refused: invalid transition, conflict or concurrent change; nothing recorded",
+    413: "Body larger than DOM_MAX_BODY_BYTES; not read, and the connection is closed",
+    422: "Invalid or unknown parameter or body field; nothing recorded",
+    500: "Unexpected fault; the request_id names the log line",
+    503: "A store is away, overloaded or full; retry after Retry-After seconds",
+}
+NEVER_NOT_FOUND = {  # they create or list what the path names: an unknown one is not an error
+    ("PUT", "/locations/{code}"),
+    ("POST", "/routing-policies/{name}/versions"),
+    ("GET", "/inventory/{sku}"),
+}
+REQUEST_ID_HEADER = {
+    "X-Request-Id": {
+        "description": "the request's id (the caller's own, if well formed); in the logs too",
+        "schema": {"type": "string"},
+    }
+}
+RETRY_AFTER_HEADER = {
+    "Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}
+}
+
+
+def install(app: FastAPI) -> None:
+    """Make `app.openapi()` (and /openapi.json, /docs) describe dom's errors."""
+    generate: Callable[[], dict[str, Any]] = app.openapi
+    described: list[int] = []  # id of the last document described (FastAPI caches it)
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        if described != [id(schema)]:
+            describe_errors(schema)
+            described[:] = [id(schema)]
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented extension point
+
+
+def describe_errors(schema: dict[str, Any]) -> None:
+    """Rewrite the error answers of every operation of a generated document, in place."""
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    schemas.update(ERROR_SCHEMAS)
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method.upper() in METHODS:
+                _describe(operation, method.upper(), path)
+
+
+def error_statuses(operation: dict[str, Any], method: str, path: str) -> set[int]:
+    statuses = {422, 500, 503}
+    if "requestBody" in operation:
+        statuses |= {400, 413}
+    if method not in ("GET", "HEAD"):
+        statuses.add(409)
+    in_path = any(p.get("in") == "path" for p in operation.get("parameters", []))
+    if in_path and (method, path) not in NEVER_NOT_FOUND:
+        statuses.add(404)
+    declared = operation.get("responses", {})
+    return statuses | {int(s) for s in declared if s.isdigit() and int(s) >= 400}
+
+
+def _describe(operation: dict[str, Any], method: str, path: str) -> None:
+    responses = operation.setdefault("responses", {})
+    for status in sorted(error_statuses(operation, method, path)):
+        own = responses.get(str(status), {})
+        if _own_schema(own):
+            continue  # the route describes this answer itself
+        description = own.get("description")
+        if not description or description == "Validation Error":  # FastAPI's default 422
+            description = DESCRIPTIONS.get(status, "Error")
+        answer: dict[str, Any] = {
+            "description": description,
+            "headers": dict(REQUEST_ID_HEADER),
+            "content": {"application/json": {"schema": ERROR_REF}},
+        }
+        if status == 503:
+            answer["headers"] |= RETRY_AFTER_HEADER
+        responses[str(status)] = answer
+    for answer in responses.values():
+        answer.setdefault("headers", {}).update(REQUEST_ID_HEADER)
+
+
+def _own_schema(response: dict[str, Any]) -> bool:
+    """A route's own description of an error: a content schema that is not FastAPI's
+    placeholder (`{}`) or its default validation error."""
+    schemas = [c.get("schema") for c in response.get("content", {}).values()]
+    return any(s and s != {"$ref": "#/components/schemas/HTTPValidationError"} for s in schemas)
