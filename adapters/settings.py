@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     # The largest legitimate body, POST /stock/counts with 20,000 counts, is 2.1 MB
     # compact and 6 MB pretty-printed with every field at its longest.
     max_body_bytes: Annotated[int, Field(ge=1024)] = 8 * 1024 * 1024
+    # `dom serve`: seconds a request (headers and body) may take to arrive, from its first
+    # byte or from the connection opening; a slower or silent connection is closed.
+    request_read_timeout: Annotated[float, Field(gt=0, le=3600)] = 10.0
+    # `dom serve`: seconds an idle keep-alive connection stays open between requests.
+    idle_timeout: Annotated[int, Field(ge=1, le=3600)] = 5
+    # `dom serve`: level of the log lines (on stderr; each names its request id).
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
     nats_url: str = "nats://127.0.0.1:4222"
 
     @property

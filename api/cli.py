@@ -32,23 +32,23 @@ def serve(
     port: Annotated[int | None, typer.Option(help="default DOM_PORT or 8000")] = None,
     workers: Annotated[int, typer.Option(help="API processes (distributed mode)")] = 1,
 ) -> None:
-    """Serve the HTTP API."""
-    import uvicorn
+    """Serve the HTTP API (announced once the stores are ready and the port is bound)."""
+    from api.http.server import StartupFailed
+    from api.http.server import serve as run
 
     settings = Settings()
     host, port = host or settings.host, port or settings.port
     if workers > 1 and settings.mode != "postgres":
         raise typer.BadParameter("several API processes need DOM_DATABASE_URL (PostgreSQL)")
-    typer.echo(f"dom ({settings.mode}) serving on http://{host}:{port}  (API docs: /docs)")
-    uvicorn.run(
-        "api.http.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-    )
+
+    def announce() -> None:
+        typer.echo(f"dom ({settings.mode}) serving on http://{host}:{port}  (API docs: /docs)")
+
+    try:
+        run(settings, host, port, workers, announce)
+    except StartupFailed as error:
+        typer.echo(f"dom serve: {error}", err=True)
+        raise typer.Exit(1) from error
 
 
 @cli.command()
