@@ -1,12 +1,15 @@
 """The RoutingPolicy aggregate: versioned rule sets, drafted, activated, retired.
 
-Each version is immutable once drafted; activating one retires the version
-that was active, so exactly one (or none) is active. Every sourcing decision
-names the version it used.
+Each version is immutable once drafted and stores its rules in the checked,
+normalised form, so what was drafted is what sourcing applies. Activating a
+version (a draft, or a retired one brought back) retires the version that
+was active, so exactly one (or none) is active; retiring the active version
+leaves none. Every sourcing decision names the version it used.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -14,10 +17,12 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import InvalidTransition, NotFound
-from domain.fulfilment.routing_rules import RuleSet, parse_rules
+from domain.errors import FieldProblem, InvalidCommand, NotFound
+from domain.fulfilment.routing_rules import RuleSet, normalise_rules, parse_rules
+from domain.text import text_problem
 
 POLICY_NAMESPACE = UUID("5d0e3f7a-2b61-4c9e-8f4a-7e1c2d3b4a59")
+NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"  # the API's path and the CLI check the same
 
 
 class VersionStatus(StrEnum):
@@ -28,6 +33,21 @@ class VersionStatus(StrEnum):
 
 def policy_id_for(name: str) -> UUID:
     return uuid5(POLICY_NAMESPACE, name.lower())
+
+
+def check_policy_name(name: str) -> None:
+    if not re.fullmatch(NAME_PATTERN, name):
+        message = "1 to 64 lower-case letters, digits, '.', '_' or '-', from a letter or digit"
+        raise InvalidCommand([FieldProblem("name", message)])
+
+
+class UnusableRules(InvalidCommand):
+    """A stored version's rules no longer pass the schema (drafted before it was strict)."""
+
+    def __init__(self, policy: str, version: int, error: InvalidCommand) -> None:
+        super().__init__(error.problems)
+        self.detail = f"routing policy {policy} version {version} cannot be applied: {self.detail}"
+        self.args = (self.detail,)
 
 
 class RoutingPolicy(Aggregate):
@@ -44,21 +64,26 @@ class RoutingPolicy(Aggregate):
         self.versions: dict[int, dict[str, Any]] = {}  # version -> {"rules", "status", "note"}
         self.active_version: int | None = None
 
-    def draft(self, rules: dict[str, Any], note: str, now: datetime) -> int:
-        """Record a new draft version; an identical draft of the latest version changes nothing."""
-        parse_rules(rules)  # refuse what could never be applied
+    def draft(self, rules: Any, note: str, now: datetime) -> int:
+        """Record a new draft version; an identical draft of the latest version changes nothing.
+
+        Refuses a name the API would refuse, a note with control characters, and rules
+        that could never be applied."""
+        check_policy_name(self.name)
+        if problem := text_problem(note, multiline=True):
+            raise InvalidCommand([FieldProblem("note", problem)])
+        normalised = normalise_rules(rules)
         latest = max(self.versions, default=0)
-        if latest and self.versions[latest]["rules"] == rules:
+        if latest and self.versions[latest]["rules"] == normalised:
             return latest
-        self._drafted(version=latest + 1, rules=rules, note=note, at=now)
+        self._drafted(version=latest + 1, rules=normalised, note=note, at=now)
         return latest + 1
 
     def activate(self, version: int, now: datetime) -> bool:
-        status = self._status(version)
-        if status is VersionStatus.ACTIVE:
+        """Make a draft or a retired version the active one; the active one is retired."""
+        if self._status(version) is VersionStatus.ACTIVE:
             return False
-        if status is VersionStatus.RETIRED:
-            raise InvalidTransition(f"{self.name} v{version}", status, "activate")
+        self.rules(version)  # a version stored before the schema was strict may fail it now
         self._activated(version=version, retired=self.active_version, at=now)
         return True
 
@@ -69,12 +94,16 @@ class RoutingPolicy(Aggregate):
         return True
 
     def rules(self, version: int | None = None) -> tuple[int, RuleSet]:
-        """The rule set of a version (default: the active one)."""
+        """The rule set of a version (default: the active one); UnusableRules when what an
+        earlier release stored no longer passes the schema."""
         chosen = self.active_version if version is None else version
         if chosen is None:
             raise NotFound(f"routing policy {self.name} has no active version")
         self._status(chosen)
-        return chosen, parse_rules(self.versions[chosen]["rules"])
+        try:
+            return chosen, parse_rules(self.versions[chosen]["rules"])
+        except InvalidCommand as error:
+            raise UnusableRules(self.name, chosen, error) from None
 
     def _status(self, version: int) -> VersionStatus:
         if version not in self.versions:
