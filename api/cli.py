@@ -128,13 +128,29 @@ def import_locations_command(file: CsvFile) -> None:
     )
 
 
+def _policy_name(name: str) -> str:
+    """The names the API accepts, checked by the same rule (usage error, exit status 2)."""
+    from domain.errors import InvalidCommand
+    from domain.fulfilment.routing_policy import check_policy_name
+
+    try:
+        check_policy_name(name)
+    except InvalidCommand as error:
+        raise typer.BadParameter(error.problems[0].message) from error
+    return name
+
+
+PolicyName = Annotated[str, typer.Argument(callback=_policy_name, help="e.g. default")]
+PolicyVersion = Annotated[int, typer.Argument(min=1, max=1_000_000)]
+
+
 @policy_cli.command("draft")
 def draft_policy(
-    name: str,
+    name: PolicyName,
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     note: Annotated[str, typer.Option(help="why this version")] = "",
 ) -> None:
-    """Draft a new version of a routing policy from a JSON rule set."""
+    """Draft a new version of a routing policy from a JSON rule set (checked as the API does)."""
     import orjson
 
     dom = bootstrap()
@@ -145,13 +161,25 @@ def draft_policy(
 
 
 @policy_cli.command("activate")
-def activate_policy(name: str, version: int) -> None:
-    """Make a drafted version the active one (the previous active version is retired)."""
+def activate_policy(name: PolicyName, version: PolicyVersion) -> None:
+    """Make a version (a draft, or a retired one again) the active one; the version active
+    until now is retired."""
     dom = bootstrap()
     with _refusing():
         outcome = dom.fulfilment.activate_policy(name, version, datetime.now(UTC))
     typer.echo(
         f"{name}: version {version} {'activated' if outcome.changed else 'was already active'}"
+    )
+
+
+@policy_cli.command("retire")
+def retire_policy(name: PolicyName, version: PolicyVersion) -> None:
+    """Retire a version; retiring the active one leaves the policy with none active."""
+    dom = bootstrap()
+    with _refusing():
+        outcome = dom.fulfilment.retire_policy(name, version, datetime.now(UTC))
+    typer.echo(
+        f"{name}: version {version} {'retired' if outcome.changed else 'was already retired'}"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,12 +13,21 @@ from api.http.dependencies import ContainerDep, NowDep
 from api.http.responses import OrjsonResponse
 from api.http.schemas import Strict
 from domain.errors import NotFound
-from domain.fulfilment.routing_policy import RoutingPolicy
+from domain.fulfilment.routing_policy import NAME_PATTERN, RoutingPolicy
+from domain.fulfilment.routing_rules import normalise_rules
+from domain.fulfilment.routing_schema import RuleSetSpec
 from projections.order_status_queries import order_detail
 from projections.routing import exception_queue, routing_of
 
 router = APIRouter(tags=["routing"])
-Name = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+Name = Annotated[str, Path(pattern=NAME_PATTERN)]
+Version = Annotated[int, Path(ge=1, le=1_000_000)]
+
+
+class ExceptionKind(StrEnum):
+    BACKORDERED = "backordered"  # waits for stock
+    NEEDS_DECISION = "needs_decision"  # no location, no matching strategy, no active policy
+    PARKED = "parked"  # a policy could not react to the order's event
 
 
 class RejectIn(Strict):
@@ -25,15 +35,17 @@ class RejectIn(Strict):
 
 
 class DraftIn(Strict):
-    rules: dict[str, Any]
+    # The domain's own schema: the API, the CLI and files are checked by the same code.
+    rules: RuleSetSpec
     note: Annotated[str, Field(max_length=500)] = ""
 
 
 @router.post("/routing-policies/{name}/versions", status_code=201)
 def draft_version(name: Name, body: DraftIn, dom: ContainerDep, now: NowDep) -> Response:
-    """Draft a version; the same rules as the latest version record nothing (200)."""
+    """Draft a version; the same rules as the latest version record nothing (200). The
+    version stores the rules checked and normalised (defaults filled in)."""
     before = _latest(dom, name)
-    version = dom.fulfilment.draft_policy(name, body.rules, body.note, now)
+    version = dom.fulfilment.draft_policy(name, normalise_rules(body.rules), body.note, now)
     document = policy_document(dom.fulfilment.get_policy(name))
     return OrjsonResponse(
         document | {"version": version}, status_code=201 if version != before else 200
@@ -41,14 +53,16 @@ def draft_version(name: Name, body: DraftIn, dom: ContainerDep, now: NowDep) -> 
 
 
 @router.post("/routing-policies/{name}/versions/{version}/activate")
-def activate_version(name: Name, version: int, dom: ContainerDep, now: NowDep) -> Response:
-    """Make a version the one sourcing uses; the version active until now is retired."""
+def activate_version(name: Name, version: Version, dom: ContainerDep, now: NowDep) -> Response:
+    """Make a version (a draft, or a retired one again) the one sourcing uses; the version
+    active until now is retired."""
     dom.fulfilment.activate_policy(name, version, now)
     return OrjsonResponse(policy_document(dom.fulfilment.get_policy(name)))
 
 
 @router.post("/routing-policies/{name}/versions/{version}/retire")
-def retire_version(name: Name, version: int, dom: ContainerDep, now: NowDep) -> Response:
+def retire_version(name: Name, version: Version, dom: ContainerDep, now: NowDep) -> Response:
+    """Retire a version; retiring the active one leaves the policy with none active."""
     dom.fulfilment.retire_policy(name, version, now)
     return OrjsonResponse(policy_document(dom.fulfilment.get_policy(name)))
 
@@ -87,9 +101,9 @@ def get_routing(order_id: UUID, dom: ContainerDep) -> Response:
 
 
 @router.get("/exceptions")
-def get_exceptions(dom: ContainerDep, kind: str | None = None) -> Response:
-    """Orders that need a person or wait for stock, oldest first."""
-    return OrjsonResponse({"items": exception_queue(dom.store, kind)})
+def get_exceptions(dom: ContainerDep, kind: ExceptionKind | None = None) -> Response:
+    """Orders that need a person or wait for stock, and reactions parked; oldest first."""
+    return OrjsonResponse({"items": exception_queue(dom.store, kind.value if kind else None)})
 
 
 @router.post("/shipments/{shipment_id}/reject", tags=["fulfilment"])
