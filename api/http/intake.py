@@ -1,32 +1,41 @@
 """Order intake with group commit across concurrent HTTP requests.
 
-Requests are validated on the event loop and queued. One writer thread takes
-everything queued, places it in one transaction (`Orders.place_orders`),
-brings the read models up to date once for the whole batch, and answers each
-request with its own outcome. Under load a batch holds as many orders as
-arrived during the previous commit, so one commit (one fsync, one table
-lock) serves many requests; with no load a batch is one order and nothing
-waits.
+Requests are validated on the event loop and queued with their own receipt
+time. One writer thread takes everything queued, places it in one
+transaction (`Orders.place_orders`), brings the read models up to date once
+for the whole batch, and answers each request with its own outcome. Under
+load a batch holds as many orders as arrived during the previous commit, so
+one commit (one fsync, one table lock) serves many requests; with no load a
+batch is one order and nothing waits.
+
+Every request of a batch is answered, whatever happens to the others: one
+order's fault (anything it raises) is that order's answer alone, a client
+that went away (its future cancelled) is skipped, and a fault of the batch
+as a whole reaches every request still waiting. Once orders are recorded,
+their answer is success, whatever a follower does afterwards.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from api.bootstrap import Container
-from domain.errors import DomainError
 from domain.orders.application import Placement
 from domain.orders.placement import PlaceOrder
 
 MAX_BATCH = 256
+log = logging.getLogger(__name__)
+
+Request = tuple[PlaceOrder, datetime, asyncio.Future[Placement]]
 
 
 class IntakeBatcher:
     def __init__(self, dom: Container) -> None:
         self.dom = dom
-        self._queue: list[tuple[PlaceOrder, datetime, asyncio.Future[Placement]]] = []
+        self._queue: list[Request] = []
         self._draining = False
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake")
         self._task: asyncio.Task[None] | None = None
@@ -47,26 +56,30 @@ class IntakeBatcher:
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
                 try:
                     outcomes = await loop.run_in_executor(self._writer, self._commit, batch)
-                except Exception as error:  # the store failed: every waiting request hears it
-                    for *_, future in batch:
-                        future.set_exception(error)
-                    continue
+                except Exception as error:  # not one order's fault: every request of it hears it
+                    outcomes = [error] * len(batch)
                 for (*_, future), outcome in zip(batch, outcomes, strict=True):
-                    if isinstance(outcome, DomainError):
-                        future.set_exception(outcome)
-                    else:
-                        future.set_result(outcome)
+                    _answer(future, outcome)
         finally:
             self._draining = False
 
-    def _commit(
-        self, batch: list[tuple[PlaceOrder, datetime, asyncio.Future[Placement]]]
-    ) -> list[Placement | DomainError]:
-        now = batch[-1][1]
-        outcomes = self.dom.orders.place_orders([command for command, *_ in batch], now)
+    def _commit(self, batch: list[Request]) -> list[Placement | Exception]:
+        outcomes = self.dom.orders.place_orders([(command, now) for command, now, _ in batch])
         positions = [o.notification_id for o in outcomes if isinstance(o, Placement)]
-        self.dom.runtime.settle("orders", max((p for p in positions if p), default=None))
+        try:
+            self.dom.runtime.settle("orders", max((p for p in positions if p), default=None))
+        except Exception:  # the orders are recorded: their answer is success all the same
+            log.exception("bringing the read models up to date after an intake batch failed")
         return outcomes
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)
+
+
+def _answer(future: asyncio.Future[Placement], outcome: Placement | Exception) -> None:
+    if future.done():  # its client went away and cancelled it; the others still get answers
+        return
+    if isinstance(outcome, Placement):
+        future.set_result(outcome)
+    else:
+        future.set_exception(outcome)

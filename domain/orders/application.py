@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
-from domain.errors import Conflict, DomainError, NotFound
+from domain.errors import Conflict, NotFound
 from domain.orders.order import LineState, Order, order_id_for
 from domain.orders.placement import PlaceOrder
 from domain.processing import ContextApplication
 from domain.recordings import last_notification_id
+
+# The store did not answer (connection lost, timeout, disk full): not this order's fault.
+STORE_AWAY = (OperationalError, InterfaceError)
 
 
 @dataclass(frozen=True)
@@ -39,28 +43,35 @@ class Orders(ContextApplication):
         return Placement(order, created=True, notification_id=last_notification_id(recordings))
 
     def place_orders(
-        self, commands: list[PlaceOrder], now: datetime
-    ) -> list[Placement | DomainError]:
-        """Place many orders in one transaction (group commit); each gets its own outcome.
+        self, requests: Sequence[tuple[PlaceOrder, datetime]]
+    ) -> list[Placement | Exception]:
+        """Place many orders, each at its own time, in one transaction (group commit);
+        each request gets its own outcome, and one order's fault is its answer alone.
 
         Optimistic: new orders are saved together without reading first. When
-        one of them exists already (a retry, or a concurrent writer), the shared
-        transaction conflicts and every command is placed alone, with the read
-        that tells a retry (200) from a conflict (409).
+        the shared save is refused (an order exists already, or one order cannot
+        be stored), every order is placed alone, with the read that tells a
+        retry (200) from a conflict (409). When the store went away during the
+        save, its outcome is unknown: each order is read back (`_read_back`).
         """
-        outcomes: list[Placement | DomainError] = []
+        outcomes: list[Placement | Exception] = []
         new: dict[UUID, Order] = {}
-        for command in commands:
+        for command, now in requests:
             try:
                 outcomes.append(self._prepare(command, now, new))
-            except DomainError as error:
+            except Exception as error:  # anything, not only a DomainError: this order's answer
                 outcomes.append(error)
         if not new:
             return outcomes
         try:
             last_id = last_notification_id(self.save(*new.values()))
-        except IntegrityError:
-            return [self._place_alone(command, now) for command in commands]
+        except STORE_AWAY as error:
+            return self._read_back(requests, outcomes, error)
+        except Exception:
+            return [
+                self._place_alone(command, now) if isinstance(outcome, Placement) else outcome
+                for (command, now), outcome in zip(requests, outcomes, strict=True)
+            ]
         return [
             Placement(o.order, o.created, last_id) if isinstance(o, Placement) else o
             for o in outcomes
@@ -104,11 +115,57 @@ class Orders(ContextApplication):
         new[order.id] = order
         return Placement(order, created=True, notification_id=None)
 
-    def _place_alone(self, command: PlaceOrder, now: datetime) -> Placement | DomainError:
+    def _place_alone(self, command: PlaceOrder, now: datetime) -> Placement | Exception:
         try:
             return self.place_order(command, now)
-        except DomainError as error:
+        except STORE_AWAY as error:
+            try:
+                return self._recorded(command, now) or error
+            except STORE_AWAY:
+                return error
+        except Exception as error:  # this order's own fault, told apart from the others'
             return error
+
+    def _read_back(
+        self,
+        requests: Sequence[tuple[PlaceOrder, datetime]],
+        outcomes: list[Placement | Exception],
+        error: Exception,
+    ) -> list[Placement | Exception]:
+        """After the store went away during the shared save, answer what it now holds.
+
+        A command's answer is the truth: an order found with the same placement
+        was recorded (success); the others get the error. Once a read fails
+        too, the rest cannot be known, and get the error without waiting again.
+        """
+        answers: list[Placement | Exception] = []
+        readable = True
+        for (command, now), outcome in zip(requests, outcomes, strict=True):
+            if isinstance(outcome, Placement):
+                found = None
+                if readable:
+                    try:
+                        found = self._recorded(command, now)
+                    except STORE_AWAY:
+                        readable = False
+                outcome = found or error
+            answers.append(outcome)
+        return answers
+
+    def _recorded(self, command: PlaceOrder, now: datetime) -> Placement | None:
+        found = self._find(order_id_for(command.channel, command.channel_order_id))
+        if found is None or not found.same_placement(command, now):
+            return None
+        # Created by this request when it carries this request's own receipt time.
+        return Placement(found, found.received_at == now, self._end_of_log())
+
+    def _end_of_log(self) -> int | None:
+        """What the read models must reach to show an order read back (its own id is unknown)."""
+        try:
+            end: int | None = self.recorder.max_notification_id()
+        except STORE_AWAY:
+            return None
+        return end
 
     def _replay(self, existing: Order, command: PlaceOrder, now: datetime) -> Placement:
         if not existing.same_placement(command, now):

@@ -15,7 +15,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
-import psycopg
 import pytest
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
@@ -24,7 +23,7 @@ from adapters import group_commit
 from adapters.persistence import event_store_env
 from adapters.settings import Settings
 from domain.processing import ContextApplication
-from tests.store_taps import Ids, tap_inserts
+from tests.store_taps import Ids, locked_for_writes, tap_inserts
 
 T = TypeVar("T")
 
@@ -245,30 +244,6 @@ def test_a_store_outage_reaches_every_writer_of_the_batch(
     assert all(isinstance(error, OperationalError) for error in errors)
     assert held.calls == [1, 3]  # the batch was not split: nobody waited for the store twice
     assert stored_ids(tally) == []
-
-
-class locked_for_writes:  # noqa: N801 (a context manager, named as one)
-    """Another session holds the write lock, as a stuck writer would: inserts time out."""
-
-    def __init__(self, tally: Tally, settings: Settings) -> None:
-        recorder: Any = tally.recorder
-        self.table = recorder.events_table_name
-        self.settings = settings
-
-    def __enter__(self) -> None:
-        if self.settings.mode == "sqlite":
-            import sqlite3
-
-            path = self.settings.data_dir / f"{Tally.name}.sqlite"
-            self.conn: Any = sqlite3.connect(path, isolation_level=None)
-            self.conn.execute("BEGIN EXCLUSIVE")
-        else:
-            self.conn = psycopg.connect(str(self.settings.database_url))
-            self.conn.execute(f"LOCK TABLE {self.table} IN EXCLUSIVE MODE")
-
-    def __exit__(self, *_: object) -> None:
-        self.conn.rollback()
-        self.conn.close()
 
 
 def test_waiters_get_an_answer_when_the_leader_is_interrupted(
