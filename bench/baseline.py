@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
@@ -18,7 +19,7 @@ class Minimal(Aggregate):
         pass
 
 
-class BareBaseline(Application[object]):
+class BareBaseline(Application[UUID]):
     name = "bare"
 
 

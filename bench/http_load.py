@@ -138,17 +138,23 @@ async def _open_loop(port: int, rate: float, seconds: float, prefix: str) -> Loa
     return LoadResult(total, time.perf_counter() - started, latencies, errors)
 
 
-def http_intake(
-    env: dict[str, str], total: int, connections: int, workers: int = 1
-) -> tuple[LoadResult, LoadResult, float]:
-    """(peak closed-loop result, open-loop result at half the peak rate, API peak memory in MB)."""
+@dataclass
+class HttpRun:
+    peak: LoadResult  # closed loop
+    half: LoadResult  # open loop at half the peak rate
+    memory_mb: float  # the largest API process's peak
+    placed: int  # orders answered 201, warm-up included
+
+
+def http_intake(env: dict[str, str], total: int, connections: int, workers: int = 1) -> HttpRun:
     server = Server(env, workers)
     try:
         tag = f"h{os.getpid()}-{time.monotonic_ns()}"
-        asyncio.run(_closed_loop(server.port, connections, 200, f"{tag}-warm"))
+        warm = asyncio.run(_closed_loop(server.port, connections, 200, f"{tag}-warm"))
         peak = asyncio.run(_closed_loop(server.port, connections, total, f"{tag}-peak"))
         half = asyncio.run(_open_loop(server.port, peak.rate / 2, 5.0, f"{tag}-half"))
-        return peak, half, server.peak_memory_mb()
+        placed = sum(r.requests - r.errors for r in (warm, peak, half))
+        return HttpRun(peak, half, server.peak_memory_mb(), placed)
     finally:
         server.stop()
 

@@ -1,24 +1,36 @@
-"""Orders placed per second inside one process, read model updated after each command."""
+"""Orders placed per second inside one process: each order sourced, reserved and the read
+models settled before the next command, as the API does before it answers."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from adapters.settings import Settings
 from api.bootstrap import bootstrap
-from bench.payloads import order_command
+from bench.network import load_network, reserved
+from bench.payloads import UNITS_PER_ORDER, order_command
 
 
-def orders_per_second(settings: Settings, count: int, threads: int = 1) -> float:
+@dataclass(frozen=True)
+class Measured:
+    rate: float
+    reserved_share: float  # units reserved / units ordered: 1.0 when every order was sourced
+
+
+def orders_per_second(settings: Settings, count: int, threads: int = 1) -> Measured:
     dom = bootstrap(settings)
     now = datetime.now(UTC)
+    load_network(dom, now)
     prefix = f"in{threads}-{time.monotonic_ns()}"
     for n in range(20):  # warm-up
-        dom.orders.place_order(order_command(f"{prefix}-w{n}", now), now)
+        placement = dom.orders.place_order(order_command(f"{prefix}-w{n}", now), now)
+        dom.runtime.settle("orders", placement.notification_id)
     per_thread = count // threads
+    before = reserved(dom)
 
     def place(worker: int) -> None:
         for n in range(per_thread):
@@ -26,8 +38,9 @@ def orders_per_second(settings: Settings, count: int, threads: int = 1) -> float
             dom.runtime.settle("orders", placement.notification_id)
 
     rate = per_second(place, threads, per_thread)
+    share = (reserved(dom) - before) / (per_thread * threads * UNITS_PER_ORDER)
     dom.close()
-    return rate
+    return Measured(rate, share)
 
 
 def per_second(work: Callable[[int], None], threads: int, per_thread: int) -> float:
