@@ -25,11 +25,13 @@ from datetime import datetime
 from api.bootstrap import Container
 from domain.orders.application import Placement
 from domain.orders.placement import PlaceOrder
+from projections.runtime import Settlement
 
 MAX_BATCH = 256
 log = logging.getLogger(__name__)
 
-Request = tuple[PlaceOrder, datetime, asyncio.Future[Placement]]
+Settled = tuple[Placement, Settlement]
+Request = tuple[PlaceOrder, datetime, asyncio.Future[Settled]]
 
 
 class IntakeBatcher:
@@ -41,8 +43,13 @@ class IntakeBatcher:
         self._task: asyncio.Task[None] | None = None
 
     async def place(self, command: PlaceOrder, now: datetime) -> Placement:
+        placement, _ = await self.place_settled(command, now)
+        return placement
+
+    async def place_settled(self, command: PlaceOrder, now: datetime) -> Settled:
+        """The placement, and how far the read models got for its batch (`Dom-Read-Models`)."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Placement] = loop.create_future()
+        future: asyncio.Future[Settled] = loop.create_future()
         self._queue.append((command, now, future))
         if not self._draining:
             self._draining = True
@@ -55,31 +62,37 @@ class IntakeBatcher:
             while self._queue:
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
                 try:
-                    outcomes = await loop.run_in_executor(self._writer, self._commit, batch)
+                    outcomes, settled = await loop.run_in_executor(
+                        self._writer, self._commit, batch
+                    )
                 except Exception as error:  # not one order's fault: every request of it hears it
-                    outcomes = [error] * len(batch)
+                    outcomes, settled = [error] * len(batch), Settlement()
                 for (*_, future), outcome in zip(batch, outcomes, strict=True):
-                    _answer(future, outcome)
+                    _answer(future, outcome, settled)
         finally:
             self._draining = False
 
-    def _commit(self, batch: list[Request]) -> list[Placement | Exception]:
+    def _commit(self, batch: list[Request]) -> tuple[list[Placement | Exception], Settlement]:
         outcomes = self.dom.orders.place_orders([(command, now) for command, now, _ in batch])
         positions = [o.notification_id for o in outcomes if isinstance(o, Placement)]
+        position = max((p for p in positions if p), default=None)
         try:
-            self.dom.runtime.settle("orders", max((p for p in positions if p), default=None))
+            settled = self.dom.runtime.settle("orders", position)
         except Exception:  # the orders are recorded: their answer is success all the same
             log.exception("bringing the read models up to date after an intake batch failed")
-        return outcomes
+            settled = Settlement({"read_models": (0, position or 0)})
+        return outcomes, settled
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)
 
 
-def _answer(future: asyncio.Future[Placement], outcome: Placement | Exception) -> None:
+def _answer(
+    future: asyncio.Future[Settled], outcome: Placement | Exception, settled: Settlement
+) -> None:
     if future.done():  # its client went away and cancelled it; the others still get answers
         return
     if isinstance(outcome, Placement):
-        future.set_result(outcome)
+        future.set_result((outcome, settled))
     else:
         future.set_exception(outcome)

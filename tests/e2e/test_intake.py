@@ -191,6 +191,13 @@ def test_recorded_orders_are_answered_as_placed_when_a_follower_fails(
     monkeypatch.setattr(dom.runtime, "settle", broken)
     outcomes = in_one_batch(batcher, [(an_order(), NOW), (an_order(), NOW)])
     assert all(isinstance(outcome, Placement) and outcome.created for outcome in outcomes)
+    _, settled = run(batcher.place_settled(an_order(), NOW))
+    assert settled.header().startswith("behind; ")  # the answer says the views are not current
+
+
+def test_each_answer_says_how_far_the_read_models_got(batcher: IntakeBatcher) -> None:
+    placement, settled = run(batcher.place_settled(an_order(), NOW))
+    assert placement.created and settled.header() == "current"
 
 
 def test_a_conflict_and_a_retry_in_one_batch_get_their_own_answers(
