@@ -81,11 +81,18 @@ def work(
 
 @projections_cli.command("rebuild")
 def rebuild() -> None:
-    """Rebuild every read model from the event store."""
+    """Rebuild every read model from the event store, beside the live one, then swap it in."""
     dom = bootstrap()
-    for name, applied in dom.runtime.rebuild_all().items():
-        typer.echo(f"{name}: replayed {applied} events")
+    failed = False
+    for name, outcome in dom.runtime.rebuild_all().items():
+        if isinstance(outcome, int):
+            typer.echo(f"{name}: replayed {outcome} events")
+        else:  # the live view was kept as it was
+            typer.echo(f"{name}: not rebuilt, kept as it was: {outcome}", err=True)
+            failed = True
     dom.close()
+    if failed:
+        raise typer.Exit(1)
 
 
 @cli.command()

@@ -13,6 +13,7 @@ from api.http import (
     errors,
     openapi,
     routes_health,
+    routes_operations,
     routes_orders,
     routes_routing,
     routes_stock,
@@ -56,4 +57,5 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(routes_orders.router)
     app.include_router(routes_stock.router)
     app.include_router(routes_routing.router)
+    app.include_router(routes_operations.router)
     return app
