@@ -13,12 +13,12 @@ from domain.fulfilment.policies import WhenOrdersChangeFulfilThem, WhenStockRise
 from domain.orders.application import Orders
 from domain.orders.policies import WhenFulfilmentDecidesRollUp
 from projections.availability import AvailabilityProjection
-from projections.order_status import OrderStatusProjection
-from projections.routing import RoutingProjection
 from projections.follower import Follower
 from projections.health import Watch
+from projections.order_status import OrderStatusProjection
 from projections.parked import ParkedProjection
 from projections.policy_follower import Policy, PolicyFollower
+from projections.routing import RoutingProjection
 from projections.runtime import Runtime
 
 

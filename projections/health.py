@@ -76,6 +76,7 @@ class Watch:
         self.name = name
         self.store = store
         self.health = Health()
+        self._recorded = True  # a row may be left by an earlier process: cleared on first progress
 
     @property
     def stalled(self) -> bool:
@@ -87,6 +88,7 @@ class Watch:
             log.warning("%s recovered at position %s", self.name, position)
             self.health = Health()
             STALLED.labels(self.name).set(0)
+        if self._recorded:
             self._write()
 
     def failing(self, error: BaseException) -> None:
@@ -109,6 +111,7 @@ class Watch:
 
     def _write(self) -> None:
         """Best effort: when the read store itself is away, the health stays in memory."""
+        self._recorded = self.health.state != "running"
         try:
             with self.store.transaction() as sql:
                 sql.execute("DELETE FROM follower_status WHERE name = {}", (self.name,))
@@ -119,6 +122,7 @@ class Watch:
                         (self.name, h.state, h.error, h.notification_id, h.topic, h.since),
                     )
         except Exception as error:  # the store is the problem; the log has it
+            self._recorded = True  # try again at the next change
             log.warning("%s could not record its health: %s", self.name, describe(error))
 
 

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
+from api.http.commands import AnswerDep, answered
 from api.http.dependencies import ContainerDep, IntakeDep, NowDep
 from api.http.responses import OrjsonResponse
 from api.http.schemas import CancelIn, HoldIn, OrderQuery, PlaceOrderIn
@@ -20,8 +21,9 @@ router = APIRouter(tags=["orders"])
 
 @router.post("/orders", status_code=201, responses={200: {"description": "already placed"}})
 async def place_order(body: PlaceOrderIn, intake: IntakeDep, now: NowDep) -> Response:
-    placement = await intake.place(body.to_command(), now)
-    return OrjsonResponse(
+    placement, settlement = await intake.place_settled(body.to_command(), now)
+    return answered(
+        settlement,
         order_document(placement.order),
         status_code=201 if placement.created else 200,
         headers={"Location": f"/orders/{placement.order.id}"},
@@ -29,21 +31,25 @@ async def place_order(body: PlaceOrderIn, intake: IntakeDep, now: NowDep) -> Res
 
 
 @router.post("/orders/{order_id}/cancel")
-def cancel_order(order_id: UUID, body: CancelIn, dom: ContainerDep, now: NowDep) -> Response:
+def cancel_order(
+    order_id: UUID, body: CancelIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
     position = dom.orders.cancel_order(order_id, body.reason, now, body.line_ids)
-    return _settled(dom, order_id, position)
+    return answer("orders", position, lambda: order_document(dom.orders.get_order(order_id)))
 
 
 @router.post("/orders/{order_id}/hold")
-def hold_order(order_id: UUID, body: HoldIn, dom: ContainerDep, now: NowDep) -> Response:
+def hold_order(
+    order_id: UUID, body: HoldIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
     position = dom.orders.hold_order(order_id, body.reason, now)
-    return _settled(dom, order_id, position)
+    return answer("orders", position, lambda: order_document(dom.orders.get_order(order_id)))
 
 
 @router.post("/orders/{order_id}/release")
-def release_order(order_id: UUID, dom: ContainerDep, now: NowDep) -> Response:
+def release_order(order_id: UUID, dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
     position = dom.orders.release_order(order_id, now)
-    return _settled(dom, order_id, position)
+    return answer("orders", position, lambda: order_document(dom.orders.get_order(order_id)))
 
 
 @router.get("/orders")
@@ -58,11 +64,6 @@ def get_order(order_id: UUID, dom: ContainerDep) -> Response:
     if detail is None:
         raise NotFound(f"order {order_id} not found")
     return OrjsonResponse(detail)
-
-
-def _settled(dom: ContainerDep, order_id: UUID, position: int | None) -> Response:
-    dom.runtime.settle("orders", position)
-    return OrjsonResponse(order_document(dom.orders.get_order(order_id)))
 
 
 def order_document(order: Order) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Response
 from pydantic import Field
 
+from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
 from api.http.responses import OrjsonResponse
 from api.http.schemas import Strict
@@ -41,30 +42,40 @@ class DraftIn(Strict):
 
 
 @router.post("/routing-policies/{name}/versions", status_code=201)
-def draft_version(name: Name, body: DraftIn, dom: ContainerDep, now: NowDep) -> Response:
+def draft_version(
+    name: Name, body: DraftIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
     """Draft a version; the same rules as the latest version record nothing (200). The
     version stores the rules checked and normalised (defaults filled in)."""
     before = _latest(dom, name)
     version = dom.fulfilment.draft_policy(name, normalise_rules(body.rules), body.note, now)
-    document = policy_document(dom.fulfilment.get_policy(name))
-    return OrjsonResponse(
-        document | {"version": version}, status_code=201 if version != before else 200
+    return answer(
+        "fulfilment",
+        dom.fulfilment.recorder.max_notification_id(),
+        lambda: policy_document(dom.fulfilment.get_policy(name)) | {"version": version},
+        status_code=201 if version != before else 200,
     )
 
 
 @router.post("/routing-policies/{name}/versions/{version}/activate")
-def activate_version(name: Name, version: Version, dom: ContainerDep, now: NowDep) -> Response:
+def activate_version(
+    name: Name, version: Version, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
     """Make a version (a draft, or a retired one again) the one sourcing uses; the version
     active until now is retired."""
-    dom.fulfilment.activate_policy(name, version, now)
-    return OrjsonResponse(policy_document(dom.fulfilment.get_policy(name)))
+    outcome = dom.fulfilment.activate_policy(name, version, now)
+    document = lambda: policy_document(dom.fulfilment.get_policy(name))  # noqa: E731
+    return answer("fulfilment", outcome.notification_id, document)
 
 
 @router.post("/routing-policies/{name}/versions/{version}/retire")
-def retire_version(name: Name, version: Version, dom: ContainerDep, now: NowDep) -> Response:
+def retire_version(
+    name: Name, version: Version, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
     """Retire a version; retiring the active one leaves the policy with none active."""
-    dom.fulfilment.retire_policy(name, version, now)
-    return OrjsonResponse(policy_document(dom.fulfilment.get_policy(name)))
+    outcome = dom.fulfilment.retire_policy(name, version, now)
+    document = lambda: policy_document(dom.fulfilment.get_policy(name))  # noqa: E731
+    return answer("fulfilment", outcome.notification_id, document)
 
 
 @router.get("/routing-policies/{name}")
@@ -107,8 +118,10 @@ def get_exceptions(dom: ContainerDep, kind: ExceptionKind | None = None) -> Resp
 
 
 @router.post("/shipments/{shipment_id}/reject", tags=["fulfilment"])
-def reject_shipment(shipment_id: UUID, body: RejectIn, dom: ContainerDep, now: NowDep) -> Response:
+def reject_shipment(
+    shipment_id: UUID, body: RejectIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
     """A location cannot ship (no stock, no capacity): the lines are sourced again without it."""
     outcome = dom.fulfilment.reject_shipment(shipment_id, body.reason, now)
-    dom.runtime.settle("fulfilment", outcome.notification_id)
-    return OrjsonResponse({"rejected": outcome.changed, "shipment_id": str(shipment_id)})
+    rejected = {"rejected": outcome.changed, "shipment_id": str(shipment_id)}
+    return answer("fulfilment", outcome.notification_id, lambda: rejected)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
+from api.bootstrap import Container
+from api.http.commands import Answer, AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
 from api.http.responses import OrjsonResponse
 from api.http.schemas_stock import (
@@ -29,13 +31,18 @@ SkuInPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.put("/locations/{code}", responses={201: {"description": "registered"}})
-def put_location(code: CodeInPath, body: LocationIn, dom: ContainerDep, now: NowDep) -> Response:
+def put_location(
+    code: CodeInPath, body: LocationIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
     """Register a location, or record what changed in it; an identical PUT records nothing."""
     profile = body.to_profile(code)
     created, outcome = dom.fulfilment.define_location(profile, now, TIME_ZONES)
-    dom.runtime.settle("fulfilment", outcome.notification_id)
-    record = dom.fulfilment.get_location(code).profile
-    return OrjsonResponse(record, status_code=201 if created else 200)
+    return answer(
+        "fulfilment",
+        outcome.notification_id,
+        lambda: dom.fulfilment.get_location(code).profile,
+        status_code=201 if created else 200,
+    )
 
 
 @router.get("/locations")
@@ -45,19 +52,19 @@ async def get_locations(query: Annotated[LocationQuery, Query()], dom: Container
 
 
 @router.post("/stock/counts")
-def post_counts(body: CountsIn, dom: ContainerDep, now: NowDep) -> Response:
+def post_counts(body: CountsIn, dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
     """Absolute counts in bulk: all checked first, then applied in one transaction.
 
     A count not newer than the last one applied to its SKU and location is
     ignored, so sending the same file twice changes nothing.
     """
     report = dom.fulfilment.count_stock([count.to_count() for count in body.counts], now)
-    dom.runtime.settle("fulfilment", report.notification_id)
-    return OrjsonResponse({"applied": report.applied, "unchanged": report.unchanged})
+    counted = {"applied": report.applied, "unchanged": report.unchanged}
+    return answer("fulfilment", report.notification_id, lambda: counted)
 
 
 @router.post("/stock/movements")
-def post_movement(body: MovementIn, dom: ContainerDep, now: NowDep) -> Response:
+def post_movement(body: MovementIn, dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
     """Received, adjusted (signed) or damaged units; the reference makes a retry harmless."""
     outcome = dom.fulfilment.move_stock(
         body.location.upper(),
@@ -68,11 +75,11 @@ def post_movement(body: MovementIn, dom: ContainerDep, now: NowDep) -> Response:
         body.reference,
         now,
     )
-    return _levels(dom, body.location.upper(), body.sku, outcome)
+    return _levels(answer, dom, body.location.upper(), body.sku, outcome)
 
 
 @router.post("/stock/reservations")
-def post_reservation(body: ReservationIn, dom: ContainerDep) -> Response:
+def post_reservation(body: ReservationIn, dom: ContainerDep, answer: AnswerDep) -> Response:
     """Reserve units for an order's lines (all or none); a retry changes nothing.
 
     The sourcing policy reserves for released orders; this is for operators
@@ -80,21 +87,22 @@ def post_reservation(body: ReservationIn, dom: ContainerDep) -> Response:
     """
     location = body.location.upper()
     outcome = dom.fulfilment.reserve(location, body.sku, body.order_id, body.lines)
-    return _levels(dom, location, body.sku, outcome)
+    return _levels(answer, dom, location, body.sku, outcome)
 
 
 @router.post("/stock/reservations/release")
-def release_reservation(body: ReleaseIn, dom: ContainerDep, now: NowDep) -> Response:
+def release_reservation(
+    body: ReleaseIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
     location = body.location.upper()
     outcome = dom.fulfilment.release(location, body.sku, body.order_id, body.line_ids, now)
-    return _levels(dom, location, body.sku, outcome)
+    return _levels(answer, dom, location, body.sku, outcome)
 
 
-def _levels(dom: ContainerDep, location: str, sku: str, outcome: Outcome) -> Response:
-    dom.runtime.settle("fulfilment", outcome.notification_id)
-    item = dom.fulfilment.stock_item(location, sku)
-    return OrjsonResponse(
-        {
+def _levels(answer: Answer, dom: Container, location: str, sku: str, outcome: Outcome) -> Response:
+    def levels() -> dict[str, Any]:
+        item = dom.fulfilment.stock_item(location, sku)
+        return {
             "changed": outcome.changed,
             "location": item.location_code,
             "sku": item.sku,
@@ -103,7 +111,8 @@ def _levels(dom: ContainerDep, location: str, sku: str, outcome: Outcome) -> Res
             "safety_stock": item.safety_stock,
             "available": item.available,
         }
-    )
+
+    return answer("fulfilment", outcome.notification_id, levels)
 
 
 @router.get("/availability")

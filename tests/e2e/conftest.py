@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from adapters.settings import Settings
 from api.bootstrap import Container, bootstrap
 from api.http.app import create_app
+from api.http.commands import HEADER
 
 
 @pytest.fixture
@@ -19,7 +21,16 @@ def dom(durable_store: Settings) -> Iterator[Container]:
     container.close()
 
 
+def says_how_far_the_read_models_got(response: httpx.Response) -> None:
+    """Every successful command answers through the command runner (api/http/commands.py):
+    a route that forgot it fails every test that uses it."""
+    request = response.request
+    if request.method in ("POST", "PUT") and response.is_success:
+        assert HEADER in response.headers, f"{request.method} {request.url.path}: no {HEADER}"
+
+
 @pytest.fixture
 def client(dom: Container) -> Iterator[TestClient]:
     with TestClient(create_app(dom)) as test_client:
+        test_client.event_hooks = {"request": [], "response": [says_how_far_the_read_models_got]}
         yield test_client
