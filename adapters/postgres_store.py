@@ -65,6 +65,10 @@ def alive(conn: Connection[Any]) -> bool:
     return True
 
 
+class Unreachable(psycopg.InterfaceError):
+    """No connection within the store timeout: nothing was sent, so nothing was done."""
+
+
 class CheckedPool(ConnectionPool[Any]):
     """Hands out only live connections: a dead one is closed at once (the pool opens a
     replacement) and the next is taken, with none of the pool's backoff between checks,
@@ -73,7 +77,10 @@ class CheckedPool(ConnectionPool[Any]):
     def getconn(self, timeout: float | None = None) -> Any:
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         while True:
-            conn = super().getconn(max(0.0, deadline - time.monotonic()))
+            try:
+                conn = super().getconn(max(0.0, deadline - time.monotonic()))
+            except psycopg_pool.PoolTimeout as error:
+                raise Unreachable(f"no connection to the store: {error}") from error
             if alive(conn):
                 return conn
             conn.close()
@@ -110,8 +117,9 @@ def harden(datastore: PostgresDatastore, timeout: float, statement_timeout: floa
 
 
 def waited_for_a_connection(error: BaseException) -> bool:
-    """The pool gave up waiting for a connection: the store is away, a retry would wait again."""
-    return isinstance(error.__cause__, psycopg_pool.PoolTimeout)
+    """The pool gave up waiting for a connection: the store is away, a retry would wait again.
+    (The library raises it as its InterfaceError: nothing reached the store.)"""
+    return isinstance(error.__cause__, Unreachable)
 
 
 def read_retried_once(call: Callable[[], T]) -> T:

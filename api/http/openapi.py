@@ -144,8 +144,10 @@ def _describe(operation: dict[str, Any], method: str, path: str) -> None:
         if status == 503:
             answer["headers"] |= RETRY_AFTER_HEADER
         responses[str(status)] = answer
-    for answer in responses.values():
+    for status, answer in responses.items():
         answer.setdefault("headers", {}).update(REQUEST_ID_HEADER)
+        if status == "503":  # whoever describes the body, a 503 says when to come back
+            answer["headers"] |= RETRY_AFTER_HEADER
 
 
 def _own_schema(response: dict[str, Any]) -> bool:

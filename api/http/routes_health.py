@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
+from pydantic import BaseModel
 
 from api.bootstrap import Container
 from api.http.dependencies import ContainerDep
@@ -27,7 +28,32 @@ def health() -> Response:
     return OrjsonResponse({"status": "ok"})
 
 
-@router.get("/ready")
+class FollowerReport(BaseModel):
+    position: int
+    state: Literal["running", "failing", "stalled"] = "running"
+    error: str | None = None
+    notification_id: int | None = None
+    topic: str | None = None
+    since: str | None = None
+
+
+class ReadyReport(BaseModel):
+    status: Literal["ready", "degraded", "unavailable"]
+    mode: Literal["memory", "sqlite", "postgres"]
+    causes: list[str]
+    followers: dict[str, FollowerReport]
+
+
+@router.get(
+    "/ready",
+    response_model=ReadyReport,
+    responses={
+        503: {
+            "model": ReadyReport,
+            "description": "a store does not answer, or its disk is full (with Retry-After)",
+        }
+    },  # fmt: skip
+)
 async def ready(dom: ContainerDep) -> Response:
     """Whether this process can serve: `ready`, `degraded` (commands are taken, but a
     follower is stalled or failing: named with its position and error) or `unavailable`

@@ -52,7 +52,8 @@ class Orders(ContextApplication):
         the shared save is refused (an order exists already, or one order cannot
         be stored), every order is placed alone, with the read that tells a
         retry (200) from a conflict (409). When the store went away during the
-        save, its outcome is unknown: each order is read back (`_read_back`).
+        save, its outcome is unknown: each order is read back (`_read_back`); when it
+        was never reached (the library's InterfaceError), nothing was recorded.
         """
         outcomes: list[Placement | Exception] = []
         new: dict[UUID, Order] = {}
@@ -65,6 +66,8 @@ class Orders(ContextApplication):
             return outcomes
         try:
             last_id = last_notification_id(self.save(*new.values()))
+        except InterfaceError as error:  # the store was never reached: nothing was recorded
+            return [error if isinstance(o, Placement) else o for o in outcomes]
         except STORE_AWAY as error:
             return self._read_back(requests, outcomes, error)
         except Exception:
@@ -118,6 +121,8 @@ class Orders(ContextApplication):
     def _place_alone(self, command: PlaceOrder, now: datetime) -> Placement | Exception:
         try:
             return self.place_order(command, now)
+        except InterfaceError as error:  # never reached the store
+            return error
         except STORE_AWAY as error:
             try:
                 return self._recorded(command, now) or error

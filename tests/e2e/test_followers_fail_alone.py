@@ -8,9 +8,10 @@ from fastapi.testclient import TestClient
 from adapters.settings import Settings
 from api.bootstrap import bootstrap
 from api.http.app import create_app
+from domain.fulfilment.routing_policy import RoutingPolicy
 from projections.order_status import OrderStatusView
 from tests.bad_events import insert_tampered_order, with_nul_in_name, without_lines
-from tests.builders import an_order_payload
+from tests.builders import NOW, an_order_payload
 
 
 def test_an_event_the_order_view_cannot_apply_stalls_it_alone(client, dom):
@@ -77,5 +78,37 @@ def test_a_nul_that_postgresql_cannot_store_in_a_view_stalls_only_that_view(clea
             # The fulfilment side did not need the name: nothing parked there.
             items = client.get("/exceptions").json()["items"]
             assert not [item for item in items if item["kind"] == "parked"]
+    finally:
+        dom.close()
+
+
+def test_a_stored_rule_set_that_no_longer_applies_parks_orders_instead_of_refusing_them(
+    client, dom
+):
+    """An older release stored `"km": 1e400` as null and let it be activated; intake then
+    answered 422 for orders it had recorded. Now the order is placed (201) and parked."""
+    policy = RoutingPolicy(name="default")
+    rules = {"strategies": [{"name": "near", "criteria": [{"kind": "max_distance", "km": None}]}]}
+    policy._drafted(version=1, rules=rules, note="stored by an older release", at=NOW)
+    policy._activated(version=1, retired=None, at=NOW)
+    dom.fulfilment.save(policy)
+
+    answer = client.post("/orders", json=an_order_payload())
+
+    assert answer.status_code == 201
+    assert client.get(f"/orders/{answer.json()['order_id']}").status_code == 200
+    [parked] = [i for i in client.get("/exceptions").json()["items"] if i["kind"] == "parked"]
+    assert parked["subject"] == answer.json()["order_id"] and "km" in parked["reason"]
+
+
+def test_in_workers_mode_an_answer_says_when_the_read_models_are_not_there_yet(durable_store):
+    settings = durable_store.model_copy(update={"followers": "workers",
+                                                "read_your_writes_timeout": 0.2})  # fmt: skip
+    dom = bootstrap(settings)  # no `dom work` process runs: nothing follows
+    try:
+        with TestClient(create_app(dom)) as client:
+            answer = client.post("/orders", json=an_order_payload())
+            assert answer.status_code == 201
+            assert answer.headers["Dom-Read-Models"].startswith("behind; order_status=0/")
     finally:
         dom.close()

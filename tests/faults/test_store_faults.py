@@ -8,14 +8,17 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from eventsourcing.persistence import OperationalError
+from eventsourcing.persistence import InterfaceError, OperationalError
+from fastapi.testclient import TestClient
 
 from adapters.settings import Settings
 from api.bootstrap import Container, bootstrap
-from tests.builders import NOW, an_order
+from api.http.app import create_app
+from tests.builders import NOW, an_order, an_order_payload
 from tests.faults.proxy import FaultyProxy
 
 STORE_TIMEOUT = 2.0
+STORE_AWAY = (OperationalError, InterfaceError)
 
 
 @pytest.fixture
@@ -60,9 +63,9 @@ def test_a_store_refusing_connections_answers_within_the_store_timeout(dom, prox
     dom.orders.place_order(an_order(), NOW)
     proxy.refuse()
 
-    with pytest.raises(OperationalError):
+    with pytest.raises(STORE_AWAY):
         within(STORE_TIMEOUT + 2, dom.orders.place_order, an_order(), NOW)
-    with pytest.raises(OperationalError):
+    with pytest.raises(STORE_AWAY):
         within(STORE_TIMEOUT + 2, dom.store.query, "SELECT 1 AS one")
     settled = within(STORE_TIMEOUT * 6, dom.runtime.settle, "orders", 10**9)
     assert not settled.current  # followers give up in bounded time instead of retrying forever
@@ -73,7 +76,7 @@ def test_a_store_refusing_connections_answers_within_the_store_timeout(dom, prox
         try:
             placed = dom.orders.place_order(an_order(), NOW)
             break
-        except OperationalError:
+        except STORE_AWAY:
             assert time.monotonic() < deadline, "the store never came back"
             time.sleep(0.2)
     assert placed.created and dom.orders.get_order(placed.order.id)
@@ -82,5 +85,32 @@ def test_a_store_refusing_connections_answers_within_the_store_timeout(dom, prox
 def test_a_store_that_accepts_and_never_answers_gives_an_error_in_bounded_time(dom, proxy):
     dom.orders.place_order(an_order(), NOW)
     proxy.swallow()
-    with pytest.raises(OperationalError):
+    with pytest.raises(STORE_AWAY):
         within(STORE_TIMEOUT + 4, dom.orders.place_order, an_order(), NOW)
+
+
+def test_through_the_api_a_refusing_store_gets_503_at_once_and_ready_within_a_second(dom, proxy):
+    with TestClient(create_app(dom)) as client:
+        assert client.post("/orders", json=an_order_payload()).status_code == 201
+        proxy.refuse()
+
+        started = time.monotonic()
+        ready = client.get("/ready")
+        assert time.monotonic() - started < 1.5
+        assert ready.status_code == 503 and ready.headers["Retry-After"]
+        assert ready.json()["status"] == "unavailable"
+
+        payload = an_order_payload()
+        started = time.monotonic()
+        refused = client.post("/orders", json=payload)
+        assert time.monotonic() - started < STORE_TIMEOUT + 2
+        assert refused.status_code == 503 and refused.headers["Retry-After"]
+        assert refused.json()["error"] == "store_unavailable"
+
+        proxy.forward()
+        deadline = time.monotonic() + 20
+        while (again := client.post("/orders", json=payload)).status_code == 503:
+            assert time.monotonic() < deadline, again.text
+            time.sleep(0.2)
+        assert again.status_code in (200, 201)  # the retry places it, or finds it placed
+        assert client.get(f"/orders/{again.json()['order_id']}").status_code == 200
