@@ -52,7 +52,7 @@ class ReadyReport(BaseModel):
             "model": ReadyReport,
             "description": "a store does not answer, or its disk is full (with Retry-After)",
         }
-    },  # fmt: skip
+    },
 )
 async def ready(dom: ContainerDep) -> Response:
     """Whether this process can serve: `ready`, `degraded` (commands are taken, but a
