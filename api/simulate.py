@@ -28,6 +28,7 @@ from api.bootstrap import Container, bootstrap
 from domain.fulfilment.application import Movement, StockCount
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
 from domain.fulfilment.location import Capability, Location, LocationProfile, LocationType
+from domain.fulfilment.routing_rules import normalise_rules
 from domain.fulfilment.sourcing import great_circle_km
 from domain.fulfilment.stock_item import StockItem
 from domain.orders.order import Order
@@ -53,6 +54,7 @@ class Report:
 
 
 def simulate(live: Container, rules: dict[str, Any], start: datetime, end: datetime) -> Report:
+    rules = normalise_rules(rules)  # checked, and read below as sourcing applies it
     sim = bootstrap(Settings(memory=True))
     try:
         profiles, stock, timeline = _read_history(live, start, end)

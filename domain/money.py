@@ -33,7 +33,11 @@ def parse_amount(text: str, currency: str) -> Decimal:
     if not amount.is_finite():
         raise MoneyError(f"{text!r} is not a finite amount")
     minor_unit = Decimal(1).scaleb(-MINOR_UNITS[currency])
-    if amount != amount.quantize(minor_unit):
+    try:
+        whole = amount.quantize(minor_unit)  # beyond 28 significant digits: InvalidOperation
+    except InvalidOperation:
+        raise MoneyError(f"{text!r} is too large an amount") from None
+    if amount != whole:
         raise MoneyError(f"{text!r} has more than {MINOR_UNITS[currency]} decimals for {currency}")
     return amount
 

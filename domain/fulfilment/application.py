@@ -19,7 +19,7 @@ from domain.fulfilment.routing import reject_shipment
 from domain.fulfilment.routing_policy import RoutingPolicy, policy_id_for
 from domain.fulfilment.shipment import Shipment
 from domain.fulfilment.stock_item import StockItem, stock_item_id_for
-from domain.moments import MAX_CLOCK_SKEW
+from domain.moments import MAX_CLOCK_SKEW, moment_problem
 from domain.processing import ContextApplication, Unit
 from domain.recordings import last_notification_id
 
@@ -146,9 +146,10 @@ class Fulfilment(ContextApplication):
         "not newer" and so be ignored until that moment.
         """
         late = [
-            FieldProblem(f"counts.{n}.counted_at", "is in the future")
+            FieldProblem(f"counts.{n}.counted_at", problem)
             for n, count in enumerate(counts)
-            if count.from_the_future(now)
+            if (problem := moment_problem(count.counted_at))
+            or (problem := "is in the future" if count.from_the_future(now) else None)
         ]
         if late:
             raise InvalidCommand(late)

@@ -12,6 +12,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Problems
+from domain.text import text_problems
 
 LOCATION_NAMESPACE = UUID("0b7c1c8e-4f0e-4a5e-8d1e-5a2f3c9b7d21")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
@@ -70,6 +71,8 @@ def location_id_for(code: str) -> UUID:
 def check_profile(profile: LocationProfile, time_zones: frozenset[str] | None = None) -> None:
     """Raise InvalidCommand naming every field at fault."""
     problems = Problems()
+    for path, problem in text_problems(profile):
+        problems.add(".".join(map(str, path)) or "profile", problem)
     if not CODE_PATTERN.fullmatch(profile.code):
         problems.add("code", "letters, digits, '.', '_' or '-', at most 32")
     if not profile.name.strip():

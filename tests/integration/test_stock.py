@@ -162,3 +162,13 @@ def test_availability_ignores_the_other_aggregates_of_fulfilment(dom: Container)
     dom.runtime.catch_up_all()
     assert dom.runtime.rebuild_all()["availability"] > 0
     assert inventory(dom.store, "A")[0]["on_hand"] == 3
+
+
+@pytest.mark.parametrize("year", [1, 1969, 2200, 9999])
+def test_a_count_dated_outside_the_sane_range_is_refused_by_the_domain_too(dom, year):
+    dom.fulfilment.define_location(a_location("WH1"), NOW)
+    before = dom.fulfilment.recorder.max_notification_id()
+    counted_at = NOW.replace(year=year)
+    with pytest.raises(InvalidCommand, match="counts.0.counted_at"):
+        dom.fulfilment.count_stock([StockCount("WH1", "SKU-1", 5, counted_at)], NOW)
+    assert dom.fulfilment.recorder.max_notification_id() == before

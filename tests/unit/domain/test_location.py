@@ -180,3 +180,10 @@ def test_the_location_id_is_case_insensitive_in_the_code():
     assert location_id_for("wh1") == location_id_for("WH1")
     assert location_id_for("WH1") != location_id_for("WH2")
     assert Location.register(a_profile(code="wh1"), NOW).id == location_id_for("WH1")
+
+
+def test_control_characters_anywhere_in_a_profile_are_refused_naming_the_field():
+    profile = a_profile(name="Antwerp\x00DC", address={"line1": "Meir\n1"})
+    with pytest.raises(InvalidCommand) as refused:
+        check_profile(profile)
+    assert {p.field for p in refused.value.problems} >= {"name", "address.line1"}

@@ -24,3 +24,9 @@ def test_currencies_do_not_mix():
 def test_bad_amounts_are_refused(text):
     with pytest.raises(MoneyError):
         parse_amount(text, "EUR")
+
+
+@pytest.mark.parametrize("text", ["1e30", "123456789012345678901234567890", "1e999999"])
+def test_amounts_too_large_for_exact_arithmetic_are_refused_as_bad_input(text):
+    with pytest.raises(MoneyError, match="too large"):
+        parse_amount(text, "EUR")
