@@ -16,6 +16,7 @@ import pytest
 
 from adapters.settings import Settings
 from api.bootstrap import Container, bootstrap
+from tests.faults import disks
 
 ADMIN_URL = os.environ.get("DOM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 # One database per concurrent run (several developers or CI jobs on one server).
@@ -84,3 +85,6 @@ def dom(any_store: Settings) -> Iterator[Container]:
     container = bootstrap(any_store)
     yield container
     container.close()
+
+
+small_disk = pytest.fixture(disks.small_disk)  # a tmpfs of its own, to fill up

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,8 @@ from api.http.errors import store_fault, why_away
 from api.http.middleware import RequestIdFilter
 from tests.builders import an_order_payload
 from tests.conftest import reset_postgres
-from tests.e2e.tcp_proxy import TcpProxy
+from tests.faults.disks import fill
+from tests.faults.proxy import FaultyProxy
 
 
 def is_error(answer, status: int, code: str) -> dict:
@@ -109,25 +109,27 @@ def test_a_store_error_that_a_retry_will_not_mend_is_a_json_500_with_its_request
 
 
 @pytest.fixture
-def proxied(postgres_url: str) -> Iterator[tuple[Container, TcpProxy]]:
+def proxied(postgres_url: str) -> Iterator[tuple[Container, FaultyProxy]]:
     """A container whose PostgreSQL connections all pass through a proxy the test can cut."""
     reset_postgres(postgres_url)
-    proxy = TcpProxy(postgres_url)
-    dom = bootstrap(Settings(database_url=proxy.proxied_url, store_timeout=1))
+    proxy = FaultyProxy()
+    dom = bootstrap(
+        Settings(database_url=proxy.url(postgres_url.rpartition("/")[2]), store_timeout=1)
+    )
     yield dom, proxy
-    proxy.cut()
+    proxy.close()
     dom.close()
 
 
 def test_postgres_refusing_connections_is_a_fast_503_and_nothing_acknowledged_is_lost(
-    proxied: tuple[Container, TcpProxy],
+    proxied: tuple[Container, FaultyProxy],
 ):
     dom, proxy = proxied
     with TestClient(create_app(dom)) as client:
         placed = client.post("/orders", json=an_order_payload())
         assert placed.status_code == 201
         order = placed.json()["order_id"]
-        proxy.cut()  # pooled connections dropped; new ones refused
+        proxy.refuse()  # pooled connections dropped; new ones refused
         refused = an_order_payload()
         for method, path, body in [
             ("POST", "/orders", refused),
@@ -139,7 +141,7 @@ def test_postgres_refusing_connections_is_a_fast_503_and_nothing_acknowledged_is
             answer = client.request(method, path, json=body)
             assert time.monotonic() - started < 4, f"{method} {path} took too long"
             is_unavailable(answer)
-        proxy.restore()  # the pools reconnect with a backoff of their own
+        proxy.forward()  # the pools reconnect with a backoff of their own
         again = eventually(lambda: client.post("/orders", json=refused), 30)
         assert again.status_code == 201  # not 200: the refused order was not recorded
         assert client.get(f"/orders/{order}").json()["status"] == "released"
@@ -167,31 +169,6 @@ def test_a_sqlite_store_locked_by_another_process_is_a_503(tmp_path: Path):
             assert client.post("/orders", json=payload).status_code == 201
     finally:
         dom.close()
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 4 MB filesystem of its own (tmpfs): needs root, or fails saying so."""
-    mount = tmp_path / "small"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
-                          capture_output=True, text=True)  # fmt: skip
-    if done.returncode != 0:
-        pytest.fail(f"this test mounts a small tmpfs and needs root: {done.stderr}")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=True)
-
-
-def fill(directory: Path) -> Path:
-    filler = directory / "filler"
-    with filler.open("wb") as out:
-        try:
-            while True:
-                out.write(b"\0" * 65536)
-                out.flush()
-        except OSError:
-            pass
-    return filler
 
 
 def test_a_full_disk_is_a_503_store_full_and_nothing_acknowledged_is_lost(small_disk: Path):
