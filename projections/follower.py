@@ -104,9 +104,20 @@ class Follower:
         return applied
 
     def ensure(self, notification_id: int | None) -> bool:
-        """Drive the projection up to a position; True once it has applied it."""
+        """Drive the projection up to a position; True once it has applied it.
+
+        When nothing it applies lies between what it knows and the position (most
+        commands concern one or two views), one read of the event log says so, and
+        no read-model transaction is opened."""
         if notification_id is not None and self._known < notification_id:
-            self.catch_up(target=notification_id)
+            if self.watch.stalled:
+                return False
+            known, wanted = self._known, notification_id
+            relevant = attempts(lambda: self._relevant(known, wanted), self.watch.failing)
+            if relevant is False:
+                self._known = max(self._known, wanted)
+            elif relevant:
+                self.catch_up(target=notification_id)
         return notification_id is None or self._known >= notification_id
 
     def _next(self, batch_size: int) -> tuple[int, int] | None:

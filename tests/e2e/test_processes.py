@@ -20,6 +20,8 @@ WORKERS = (
     "order-status",
     "availability",
     "routing",
+    "parked-orders",
+    "parked-fulfilment",
     "fulfilment-policy",
     "orders-policy",
     "backorder-policy",
@@ -68,7 +70,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     processes.append(process)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # nine processes start at once on two cores
         while True:
             try:
                 if httpx.get(f"{base}/ready").status_code == 200:
