@@ -25,7 +25,9 @@ from eventsourcing.persistence import (
 )
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api.http.responses import OrjsonResponse
 from domain.errors import (
@@ -154,15 +156,28 @@ def install(app: FastAPI, request_id: Callable[[], str]) -> None:
         return OrjsonResponse(error_body("validation_error", str(error), fields), 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, error: StarletteHTTPException) -> OrjsonResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> OrjsonResponse:
         code = HTTP_CODES.get(error.status_code, "http_error")
         body = error_body(code, str(error.detail))
-        return OrjsonResponse(body, error.status_code, headers=error.headers)
+        headers = error.headers
+        if error.status_code == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
+        return OrjsonResponse(body, error.status_code, headers=headers)
 
     @app.exception_handler(RecordConflictError)
     @app.exception_handler(PersistenceError)
     async def store_error(_: Request, error: Exception) -> OrjsonResponse:
         return store_fault(error, request_id())
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the path takes, for a 405's Allow: Starlette names only those of the first
+    route whose path matched (POST alone for /orders, which GET takes too)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):  # through the included routers
+        if route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 def _field_problem(problem: dict[str, Any]) -> dict[str, str]:
