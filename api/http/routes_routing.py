@@ -41,7 +41,11 @@ class DraftIn(Strict):
     note: Annotated[str, Field(max_length=500)] = ""
 
 
-@router.post("/routing-policies/{name}/versions", status_code=201)
+@router.post(
+    "/routing-policies/{name}/versions",
+    status_code=201,
+    responses={200: {"description": "the same rules as the latest version: nothing recorded"}},
+)
 def draft_version(
     name: Name, body: DraftIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:

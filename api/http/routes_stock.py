@@ -90,7 +90,10 @@ def post_reservation(body: ReservationIn, dom: ContainerDep, answer: AnswerDep) 
     return _levels(answer, dom, location, body.sku, outcome)
 
 
-@router.post("/stock/reservations/release")
+@router.post(
+    "/stock/reservations/release",
+    responses={404: {"description": "Not found: no stock of the SKU at the location"}},
+)
 def release_reservation(
     body: ReleaseIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:

@@ -74,3 +74,17 @@ def test_a_405_names_every_method_the_path_takes(client: TestClient):
     assert answer.status_code == 405
     assert answer.headers["allow"] == "GET, POST"
     assert client.delete("/locations/WH1").headers["allow"] == "PUT"
+
+
+def test_drafting_the_same_rules_again_answers_a_documented_200(client: TestClient):
+    rules = {"rules": {"strategies": [{"name": "s", "criteria": [{"kind": "distance"}]}]}}
+    assert client.post("/routing-policies/p/versions", json=rules).status_code == 201
+    assert client.post("/routing-policies/p/versions", json=rules).status_code == 200
+    assert "200" in responses("POST", "/routing-policies/{name}/versions")
+
+
+def test_releasing_stock_never_counted_answers_a_documented_404(client: TestClient):
+    body = {"location": "WH9", "sku": "NONE", "order_id": "o-1"}
+    answer = client.post("/stock/reservations/release", json=body)
+    assert answer.status_code == 404, answer.text
+    assert "404" in responses("POST", "/stock/reservations/release")
