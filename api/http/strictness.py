@@ -33,6 +33,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -63,6 +64,17 @@ MULTI_LINE = object()
 FROM_TEXT = Field(strict=False)
 NO_BODY = "this operation takes no body"
 _EMPTY_OBJECT = re.compile(rb"\s*(\{\s*\})?\s*")
+# An RFC 3339 date-time written from 1970-01-02 to 2199-12-30: each lies in domain.moments'
+# range whatever its offset, and a pattern can say it where JSON Schema cannot compare times.
+_DAY = r"(?:0[1-9]|[12][0-9]|3[01])"
+_DATE = (
+    rf"(?:(?:197[1-9]|19[89][0-9]|20[0-9]{{2}}|21[0-8][0-9]|219[0-8])-(?:0[1-9]|1[0-2])-{_DAY}"
+    rf"|1970-(?:01-(?:0[2-9]|[12][0-9]|3[01])|(?:0[2-9]|1[0-2])-{_DAY})"
+    rf"|2199-(?:12-(?:0[1-9]|[12][0-9]|30)|(?:0[1-9]|1[01])-{_DAY}))"
+)
+_CLOCK = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+MOMENT_PATTERN = rf"^{_DATE}[Tt]{_CLOCK}:[0-5][0-9](?:\.[0-9]+)?(?:[Zz]|[+-]{_CLOCK})$"
+_MOMENT = re.compile(MOMENT_PATTERN)
 
 
 class Strict(BaseModel):
@@ -133,6 +145,16 @@ def _may_be_text(part: Any) -> bool:
     return not issubclass(part, (*TEXT_FREE, Enum, BaseModel))
 
 
+def _rfc3339(value: Any) -> Any:
+    """What the published pattern says (MOMENT_PATTERN); pydantic alone would also take
+    numbers (and numeric text) as Unix times, and dates without a time."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _MOMENT.fullmatch(value)):
+        return value
+    raise PydanticCustomError(
+        "moment", "must be an RFC 3339 date-time from 1970-01-02 to 2199-12-30 with an offset"
+    )
+
+
 def _in_range(moment: datetime) -> datetime:
     if problem := moment_problem(moment):
         raise PydanticCustomError("moment", problem)
@@ -140,7 +162,13 @@ def _in_range(moment: datetime) -> datetime:
 
 
 # An aware date-time in the range every context accepts (domain.moments).
-Moment = Annotated[AwareDatetime, FROM_TEXT, AfterValidator(_in_range)]
+Moment = Annotated[
+    AwareDatetime,
+    FROM_TEXT,
+    BeforeValidator(_rfc3339),
+    AfterValidator(_in_range),
+    Field(json_schema_extra={"pattern": MOMENT_PATTERN}),
+]
 
 
 @dataclass(frozen=True)

@@ -88,3 +88,29 @@ def test_releasing_stock_never_counted_answers_a_documented_404(client: TestClie
     answer = client.post("/stock/reservations/release", json=body)
     assert answer.status_code == 404, answer.text
     assert "404" in responses("POST", "/stock/reservations/release")
+
+
+def test_a_moment_is_an_rfc3339_date_time_in_range(client: TestClient):
+    """A number was taken as a Unix time, in a body and in a query, though the document
+    says date-time; and the range is now in the published pattern."""
+    client.put("/locations/WH1", json=a_location_body())
+    count = {"location": "WH1", "sku": "A", "quantity": 1, "counted_at": 0}
+    assert client.post("/stock/counts", json={"counts": [count]}).status_code == 422
+    assert client.get("/orders", params={"placed_to": "0.5"}).status_code == 422
+    assert client.get("/orders", params={"placed_to": "1970-01-01T12:00:00Z"}).status_code == 422
+    assert client.get("/orders", params={"placed_to": "1970-01-02T00:00:00+23:59"}).is_success
+
+
+class _When(StrictQuery):
+    at: Moment
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(),
+    offset=st.sampled_from(["Z", "+23:59", "-23:59", "+01:00", ".5Z"]),
+)
+def test_the_published_moment_pattern_is_what_the_edge_takes(moment: Any, offset: str):
+    written = moment.replace(microsecond=0).isoformat() + offset
+    pattern = re.compile(SCHEMAS["CountIn"]["properties"]["counted_at"]["pattern"])
+    assert bool(pattern.fullmatch(written)) == takes(_When, {}, "at", written), written
