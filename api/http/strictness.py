@@ -88,6 +88,13 @@ class Strict(BaseModel):
         allow_inf_nan=False,
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: Any) -> Any:
+        """JSON has one kind of number, and JSON Schema calls 3.0 an integer: a float with no
+        fraction is taken as the integer it is (3.5 still is no integer, True no number)."""
+        return _whole_numbers_as_ints(data)
+
     @model_validator(mode="after")
     def _recordable_text(self) -> Self:
         """Every string of every field; nested models have already checked their own."""
@@ -103,6 +110,16 @@ class Strict(BaseModel):
         if errors:
             raise ValidationError.from_exception_data(type(self).__name__, errors)
         return self
+
+
+def _whole_numbers_as_ints(value: Any) -> Any:
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, dict):
+        return {key: _whole_numbers_as_ints(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers_as_ints(inner) for inner in value]
+    return value
 
 
 class StrictQuery(Strict):

@@ -90,6 +90,18 @@ def test_releasing_stock_never_counted_answers_a_documented_404(client: TestClie
     assert "404" in responses("POST", "/stock/reservations/release")
 
 
+# --- numbers and moments ---------------------------------------------------------------
+
+
+def test_a_whole_number_written_with_a_fraction_is_that_integer(client: TestClient):
+    """JSON Schema calls 50437.0 an integer; strict pydantic refused it."""
+    answer = client.put("/locations/WH1", json=a_location_body(priority=50437.0))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["priority"] == 50437
+    for loose in (2.5, True, "3"):
+        assert client.put("/locations/WH2", json=a_location_body(priority=loose)).status_code == 422
+
+
 def test_a_moment_is_an_rfc3339_date_time_in_range(client: TestClient):
     """A number was taken as a Unix time, in a body and in a query, though the document
     says date-time; and the range is now in the published pattern."""
