@@ -17,6 +17,11 @@ route is, so a new route gets them without saying anything:
 It works on the generated document (the operations, their parameters and
 bodies), not on FastAPI's route objects. A route that documents an error
 status itself (`responses={...}` with its own model or content) keeps it.
+
+Parameters are described here too: a text parameter (path or query) that
+has no pattern of its own gets the one `strictness.strict_request` applies
+to every value (no control characters or line breaks). Bodies say their own
+text rules (`strictness.Strict`).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
+
+from api.http.strictness import PARAMETER_PATTERN
 
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
@@ -96,6 +103,7 @@ def install(app: FastAPI) -> None:
         schema = generate()
         if described != [id(schema)]:
             describe_errors(schema)
+            describe_parameters(schema)
             described[:] = [id(schema)]
         return schema
 
@@ -112,6 +120,24 @@ def describe_errors(schema: dict[str, Any]) -> None:
         for method, operation in operations.items():
             if method.upper() in METHODS:
                 _describe(operation, method.upper(), path)
+
+
+def describe_parameters(schema: dict[str, Any]) -> None:
+    """Give every text parameter without a pattern the one all parameter values must match."""
+    for operations in schema.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method.upper() in METHODS:
+                for parameter in operation.get("parameters", []):
+                    _text_parameter(parameter.get("schema", {}))
+
+
+def _text_parameter(node: dict[str, Any]) -> None:
+    for option in node.get("anyOf", []):
+        _text_parameter(option)
+    if isinstance(node.get("items"), dict):
+        _text_parameter(node["items"])
+    if node.get("type") == "string" and not {"pattern", "enum", "const", "format"} & node.keys():
+        node["pattern"] = PARAMETER_PATTERN
 
 
 def error_statuses(operation: dict[str, Any], method: str, path: str) -> set[int]:

@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 from pydantic import Field, field_validator
 
 from api.http.schemas import CountryCode, LineId
-from api.http.strictness import FROM_TEXT, MULTI_LINE, Moment, Strict, StrictQuery
+from api.http.strictness import FROM_TEXT, MULTI_LINE, Moment, Strict, StrictQuery, text_pattern
 from domain.fulfilment.application import Movement, StockCount
 from domain.fulfilment.location import WEEKDAYS, Capability, LocationProfile, LocationType
 
@@ -17,7 +17,7 @@ Sku = Annotated[str, Field(min_length=1, max_length=64)]
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
 Code = Annotated[str, Field(pattern=CODE_PATTERN)]
 Quantity = Annotated[int, Field(ge=0, le=10_000_000)]
-OrderId = Annotated[str, Field(pattern=r"^[^/]{1,64}$")]
+OrderId = Annotated[str, Field(pattern=text_pattern(1, 64, excluded="/"))]
 
 
 class LocationIn(Strict):

@@ -12,6 +12,11 @@ for the matched route it refuses query parameters the route does not
 declare, text that cannot be recorded in any query value or path parameter,
 and a body sent to a route that takes none. It reads the route's own
 declaration, so a new route is covered the moment it is added.
+
+What the models take is what their JSON schemas say (the OpenAPI document,
+which the contract tests hold the app to): every text field publishes a
+pattern (`text_pattern`: blanks stripped, control characters refused, the
+lengths counted after stripping), a moment its pattern (MOMENT_PATTERN).
 """
 
 from __future__ import annotations
@@ -75,6 +80,72 @@ _DATE = (
 _CLOCK = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
 MOMENT_PATTERN = rf"^{_DATE}[Tt]{_CLOCK}:[0-5][0-9](?:\.[0-9]+)?(?:[Zz]|[+-]{_CLOCK})$"
 _MOMENT = re.compile(MOMENT_PATTERN)
+# For the published patterns (ECMA-262 and Python alike): what str_strip_whitespace takes off
+# both ends (Unicode White_Space), and what domain.text refuses in single- and multi-line text.
+_BLANK = r"\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_CONTROL = {
+    False: r"\u0000-\u001f\u007f-\u009f\u2028\u2029",
+    True: r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f",
+}
+# Any text a query value or path parameter may hold (strict_request: taken as sent).
+PARAMETER_PATTERN = f"^[^{_CONTROL[False]}]*$"
+
+
+def text_pattern(
+    min_length: int, max_length: int, multi_line: bool = False, excluded: str = ""
+) -> str:
+    """The strings a text field of a body takes, as a pattern: blanks at either end (stripped),
+    then, with `min_length` to `max_length` characters, text that neither begins nor ends with
+    a blank and holds no character domain.text refuses (nor any of `excluded`)."""
+    refused = _CONTROL[multi_line] + re.escape(excluded)
+    blank, edge, inner = f"[{_BLANK}]", f"[^{refused}{_BLANK}]", f"[^{refused}]"
+    cores = [f"{edge}{inner}{{{max(min_length, 2) - 2},{max_length - 2}}}{edge}"] * (
+        max_length >= 2
+    )
+    cores += [edge] * (min_length <= 1 <= max_length)
+    optional = "?" if min_length == 0 else ""
+    return f"^{blank}*(?:{'|'.join(cores)}){optional}{blank}*$"
+
+
+def visible_class(excluded: str = "") -> str:
+    """A character class: what single-line text may hold but a blank, nor any of `excluded`."""
+    return f"[^{_CONTROL[False]}{_BLANK}{re.escape(excluded)}]"
+
+
+def _publish_text_rules(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Let the JSON schema of a body say what `Strict` takes: every string of a text field gets
+    its pattern (`text_pattern`, or its own with blanks allowed around it, since blanks are
+    stripped before it is matched); the pattern carries the lengths, counted after stripping."""
+    properties = schema.get("properties", {})
+    for name, multi_line in _text_fields(model):
+        info = model.model_fields[name]
+        _describe_text(properties.get(info.alias or name, {}), multi_line)
+
+
+def _describe_text(node: dict[str, Any], multi_line: bool) -> None:
+    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        for option in node.get(key, []):
+            _describe_text(option, multi_line)
+    for key in ("items", "additionalProperties"):
+        if isinstance(node.get(key), dict):
+            _describe_text(node[key], multi_line)
+    if isinstance(node.get("propertyNames"), dict):  # keys are stripped, and single-line
+        node["propertyNames"] = {"type": "string"} | node["propertyNames"]
+        _describe_text(node["propertyNames"], False)
+    if node.get("type") != "string" or {"enum", "const", "format"} & node.keys():
+        return
+    pattern: str | None = node.get("pattern")
+    if pattern is None:
+        low, high = node.pop("minLength", 0), node.pop("maxLength", _MAX_TEXT)
+        node["pattern"] = text_pattern(low, high, multi_line)
+    elif pattern.startswith(f"^[{_BLANK}]*"):
+        node.pop("maxLength", None)  # a text_pattern: it bounds the length
+    elif pattern.startswith("^") and pattern.endswith("$"):
+        node["pattern"] = f"^[{_BLANK}]*(?:{pattern[1:-1]})[{_BLANK}]*$"
+        node.pop("maxLength", None)  # counted after stripping: the pattern bounds it
+
+
+_MAX_TEXT = 1000  # a bound for every string; fields set tighter ones
 
 
 class Strict(BaseModel):
@@ -83,9 +154,10 @@ class Strict(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         str_strip_whitespace=True,
-        str_max_length=1000,  # a bound for every string; fields set tighter ones
+        str_max_length=_MAX_TEXT,
         strict=True,  # no bool or text for a number, no float for an int
         allow_inf_nan=False,
+        json_schema_extra=_publish_text_rules,
     )
 
     @model_validator(mode="before")
@@ -123,9 +195,10 @@ def _whole_numbers_as_ints(value: Any) -> Any:
 
 
 class StrictQuery(Strict):
-    """A query string: all text, so numbers and booleans are converted from it."""
+    """A query string: all text, so numbers and booleans are converted from it. Taken as
+    sent (not stripped), so that its parameters' published lengths and patterns are exact."""
 
-    model_config = ConfigDict(strict=False)
+    model_config = ConfigDict(strict=False, str_strip_whitespace=False)
 
 
 @cache

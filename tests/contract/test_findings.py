@@ -126,3 +126,70 @@ def test_the_published_moment_pattern_is_what_the_edge_takes(moment: Any, offset
     written = moment.replace(microsecond=0).isoformat() + offset
     pattern = re.compile(SCHEMAS["CountIn"]["properties"]["counted_at"]["pattern"])
     assert bool(pattern.fullmatch(written)) == takes(_When, {}, "at", written), written
+
+
+# --- text --------------------------------------------------------------------------------
+
+ORDER = an_order_payload()
+LOCATION = a_location_body()
+RESERVATION = {"location": "WH1", "sku": "A", "order_id": "o-1", "lines": {"1": 1}}
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=TRICKY)
+def test_each_published_text_pattern_is_what_its_field_takes(value: str):
+    """The document called any string valid; the edge strips blanks and refuses control
+    characters (line breaks too, outside free text) and lengths counted after stripping."""
+    cases = [
+        (HoldIn, {"reason": "r"}, "HoldIn", "reason"),  # multi-line, 1 to 500
+        (LocationIn, LOCATION, "LocationIn", "name"),  # single-line, 1 to 200
+        (ReservationIn, RESERVATION, "ReservationIn", "order_id"),  # and no "/"
+    ]
+    for model, base, name, field in cases:
+        assert bool(pattern_of(name, field).fullmatch(value)) == takes(model, base, field, value)
+    keys = re.compile(SCHEMAS["LocationIn"]["properties"]["address"]["propertyNames"]["pattern"])
+    assert bool(keys.fullmatch(value)) == takes(LocationIn, LOCATION, "address", {value: "x"})
+
+
+def test_every_text_a_request_may_carry_has_a_published_rule():
+    """A pattern, a list or a format for every string of every body and parameter."""
+    loose = [where for where, node in _strings_of_requests() if not _has_rule(node)]
+    assert loose == []
+
+
+def test_text_in_a_query_is_refused_as_the_document_says(client: TestClient):
+    parameters = DOCUMENT["paths"]["/locations"]["get"]["parameters"]
+    [channel] = [p["schema"]["anyOf"][0] for p in parameters if p["name"] == "channel"]
+    assert not re.fullmatch(channel["pattern"], "\x07web")
+    assert client.get("/locations", params={"channel": "\x07web"}).status_code == 422
+    assert re.fullmatch(channel["pattern"], " web ")
+    assert client.get("/locations", params={"channel": " web "}).status_code == 200
+
+
+def _strings_of_requests() -> Iterator[tuple[str, dict[str, Any]]]:
+    pending: list[tuple[str, Any]] = []
+    for path, operations in DOCUMENT["paths"].items():
+        for method, operation in operations.items():
+            pending += [
+                (f"{method} {path} {p['name']}", p["schema"])
+                for p in operation.get("parameters", [])
+            ]
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            pending.append((f"{method} {path} body", body.get("schema", {})))
+    seen: set[str] = set()
+    while pending:
+        where, node = pending.pop()
+        if isinstance(node, list):
+            pending += [(f"{where}.{n}", inner) for n, inner in enumerate(node)]
+        elif isinstance(node, dict):
+            if node.get("type") == "string":
+                yield where, node
+            ref = node.get("$ref", "")
+            if ref and ref not in seen:
+                seen.add(ref)
+                pending.append((ref, SCHEMAS[ref.rsplit("/", 1)[1]]))
+            pending += [(f"{where}.{key}", inner) for key, inner in node.items() if key != "$ref"]
+
+
+def _has_rule(node: dict[str, Any]) -> bool:
+    return bool({"pattern", "enum", "format", "const"} & node.keys())
