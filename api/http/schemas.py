@@ -7,8 +7,9 @@ from typing import Annotated
 import pycountry
 from pydantic import AfterValidator, Field
 
-from api.http.strictness import MULTI_LINE, Moment, StrictQuery
+from api.http.strictness import MULTI_LINE, Moment, StrictQuery, visible_class
 from api.http.strictness import Strict as Strict  # routes_routing's models derive from it here
+from domain.money import MINOR_UNITS
 from domain.orders.order import OrderStatus
 from domain.orders.placement import MAX_QUANTITY, Address, Customer, Line, PlaceOrder
 
@@ -19,9 +20,18 @@ def _known_country(value: str) -> str:
     return value.upper()
 
 
+COUNTRIES = sorted(country.alpha_2 for country in pycountry.countries)
+# Published as the list of codes (lower case is taken too, and stored in upper case).
 CountryCode = Annotated[
-    str, Field(min_length=2, max_length=2, examples=["BE"]), AfterValidator(_known_country)
+    str,
+    Field(min_length=2, max_length=2, examples=["BE"], json_schema_extra={"enum": COUNTRIES}),
+    AfterValidator(_known_country),
 ]
+CURRENCIES = sorted(MINOR_UNITS)  # those whose minor units dom knows
+# domain.orders.placement's rule (something@host.tld, no blanks), with the lengths DNS and
+# mail allow: a local part of at most 64 characters, and 254 in all.
+_EMAIL_PART = visible_class(excluded="@")
+EMAIL_PATTERN = f"^{_EMAIL_PART}{{1,64}}@{_EMAIL_PART}{{1,63}}\\.{_EMAIL_PART}{{1,125}}$"
 DecimalString = Annotated[str, Field(pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$", examples=["19.90"])]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 LineId = Annotated[str, Field(min_length=1, max_length=64)]
@@ -30,7 +40,7 @@ Reason = Annotated[str, Field(min_length=1, max_length=500), MULTI_LINE]
 
 class CustomerIn(Strict):
     name: Text
-    email: Annotated[str, Field(min_length=3, max_length=254)]
+    email: Annotated[str, Field(pattern=EMAIL_PATTERN, examples=["ann@example.com"])]
     phone: Annotated[str, Field(max_length=40)] | None = None
 
 
@@ -58,7 +68,9 @@ class PlaceOrderIn(Strict):
     channel: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$", examples=["webshop"])]
     channel_order_id: Annotated[str, Field(min_length=1, max_length=128)]
     placed_at: Moment
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])]
+    currency: Annotated[
+        str, Field(pattern=r"^[A-Z]{3}$", examples=["EUR"], json_schema_extra={"enum": CURRENCIES})
+    ]
     customer: CustomerIn
     shipping_address: AddressIn
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]

@@ -26,7 +26,7 @@ class LocationIn(Strict):
     country: CountryCode
     latitude: Annotated[float, Field(ge=-90, le=90)]
     longitude: Annotated[float, Field(ge=-180, le=180)]
-    time_zone: Annotated[str, Field(max_length=64)]
+    time_zone: Annotated[str, Field(max_length=64, json_schema_extra={"enum": sorted(TIME_ZONES)})]
     address: Annotated[
         dict[
             Annotated[str, Field(min_length=1, max_length=64)],
@@ -39,7 +39,9 @@ class LocationIn(Strict):
     ] = []
     daily_capacity: Annotated[int, Field(ge=0, le=1_000_000)] = 0
     cutoff_time: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "17:00"
-    working_days: Annotated[list[str], Field(max_length=7)] = ["mon", "tue", "wed", "thu", "fri"]
+    working_days: Annotated[
+        list[Annotated[str, Field(json_schema_extra={"enum": list(WEEKDAYS)})]], Field(max_length=7)
+    ] = ["mon", "tue", "wed", "thu", "fri"]
     priority: Annotated[int, Field(ge=0, le=1_000_000)] = 100
     capabilities: Annotated[list[Annotated[Capability, FROM_TEXT]], Field(max_length=3)] = [
         Capability.SHIPS

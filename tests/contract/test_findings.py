@@ -151,6 +151,21 @@ def test_each_published_text_pattern_is_what_its_field_takes(value: str):
     assert bool(keys.fullmatch(value)) == takes(LocationIn, LOCATION, "address", {value: "x"})
 
 
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_an_email_the_document_calls_valid_is_one_the_domain_takes(data: st.DataObject):
+    published = SCHEMAS["CustomerIn"]["properties"]["email"].get("pattern", ".*")
+    value = data.draw(st.from_regex(published, fullmatch=True))
+    assert EMAIL_PATTERN.fullmatch(value.strip())
+    assert takes(PlaceOrderIn, ORDER, "customer", ORDER["customer"] | {"email": value})
+
+
+def test_an_email_the_domain_refuses_is_invalid_in_the_document():
+    pattern = re.compile(SCHEMAS["CustomerIn"]["properties"]["email"]["pattern"])
+    for refused in ("000", "a@b", "a b@c.d", "@b.c", "a@b.\x07"):
+        assert not pattern.fullmatch(refused)
+
+
 def test_every_text_a_request_may_carry_has_a_published_rule():
     """A pattern, a list or a format for every string of every body and parameter."""
     loose = [where for where, node in _strings_of_requests() if not _has_rule(node)]
@@ -164,6 +179,15 @@ def test_text_in_a_query_is_refused_as_the_document_says(client: TestClient):
     assert client.get("/locations", params={"channel": "\x07web"}).status_code == 422
     assert re.fullmatch(channel["pattern"], " web ")
     assert client.get("/locations", params={"channel": " web "}).status_code == 200
+
+
+def test_codes_the_edge_checks_are_listed():
+    """Any two letters, any 64 characters or any three capitals were valid in the document."""
+    location, address = SCHEMAS["LocationIn"]["properties"], SCHEMAS["AddressIn"]["properties"]
+    assert location["time_zone"]["enum"] == sorted(available_timezones())
+    assert location["working_days"]["items"]["enum"] == list(WEEKDAYS)
+    assert address["country"]["enum"] == sorted(c.alpha_2 for c in pycountry.countries)
+    assert SCHEMAS["PlaceOrderIn"]["properties"]["currency"]["enum"] == sorted(MINOR_UNITS)
 
 
 def _strings_of_requests() -> Iterator[tuple[str, dict[str, Any]]]:
