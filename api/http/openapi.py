@@ -18,6 +18,10 @@ It works on the generated document (the operations, their parameters and
 bodies), not on FastAPI's route objects. A route that documents an error
 status itself (`responses={...}` with its own model or content) keeps it.
 
+Where a success leads is described here too (OpenAPI links, LINKS): what a
+client can do next with the id it got back; the contract tests' stateful
+phase follows them.
+
 Parameters are described here too: a text parameter (path or query) that
 has no pattern of its own gets the one `strictness.strict_request` applies
 to every value (no control characters or line breaks). Bodies say their own
@@ -94,6 +98,34 @@ RETRY_AFTER_HEADER = {
 }
 
 
+_ORDER = {"order_id": "$response.body#/order_id"}
+_SAME_ORDER = {"order_id": "$request.path.order_id"}
+_VERSION = {"name": "$request.path.name", "version": "$response.body#/version"}
+_ORDER_COMMANDS = (
+    "/orders/{order_id}/hold",
+    "/orders/{order_id}/release",
+    "/orders/{order_id}/cancel",
+)
+# (method, path) of an operation -> what its success answers lead to: (method, path, parameters).
+LINKS: dict[tuple[str, str], list[tuple[str, str, dict[str, str]]]] = {
+    ("POST", "/orders"): [
+        ("GET", "/orders/{order_id}", _ORDER),
+        ("GET", "/orders/{order_id}/routing", _ORDER),
+        *[("POST", path, _ORDER) for path in _ORDER_COMMANDS],
+    ],
+    **{
+        ("POST", command): [("GET", "/orders/{order_id}", _SAME_ORDER)]
+        + [("POST", path, _SAME_ORDER) for path in _ORDER_COMMANDS if path != command]
+        for command in _ORDER_COMMANDS
+    },
+    ("POST", "/routing-policies/{name}/versions"): [
+        ("POST", "/routing-policies/{name}/versions/{version}/activate", _VERSION),
+        ("POST", "/routing-policies/{name}/versions/{version}/retire", _VERSION),
+        ("GET", "/routing-policies/{name}", {"name": "$request.path.name"}),
+    ],
+}
+
+
 def install(app: FastAPI) -> None:
     """Make `app.openapi()` (and /openapi.json, /docs) describe dom's errors."""
     generate: Callable[[], dict[str, Any]] = app.openapi
@@ -104,6 +136,7 @@ def install(app: FastAPI) -> None:
         if described != [id(schema)]:
             describe_errors(schema)
             describe_parameters(schema)
+            describe_links(schema)
             described[:] = [id(schema)]
         return schema
 
@@ -120,6 +153,32 @@ def describe_errors(schema: dict[str, Any]) -> None:
         for method, operation in operations.items():
             if method.upper() in METHODS:
                 _describe(operation, method.upper(), path)
+
+
+def describe_links(schema: dict[str, Any]) -> None:
+    """Add LINKS to every success answer of the operations they start from."""
+    paths = schema.get("paths", {})
+    for (method, path), targets in LINKS.items():
+        links = {
+            _link_name(target_method, target_path): {
+                "operationRef": "#/paths/"
+                + target_path.replace("~", "~0").replace("/", "~1")
+                + "/"
+                + target_method.lower(),
+                "parameters": parameters,
+            }
+            for target_method, target_path, parameters in targets
+            if target_method.lower() in paths.get(target_path, {})
+        }
+        responses = paths.get(path, {}).get(method.lower(), {}).get("responses", {})
+        for status, answer in responses.items():
+            if status.startswith("2") and links:
+                answer["links"] = links
+
+
+def _link_name(method: str, path: str) -> str:
+    words = [part.strip("{}").replace("-", "_") for part in path.split("/") if part]
+    return method.lower() + "_" + "_".join(words)
 
 
 def describe_parameters(schema: dict[str, Any]) -> None:

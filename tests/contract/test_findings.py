@@ -217,3 +217,17 @@ def _strings_of_requests() -> Iterator[tuple[str, dict[str, Any]]]:
 
 def _has_rule(node: dict[str, Any]) -> bool:
     return bool({"pattern", "enum", "format", "const"} & node.keys())
+
+
+# --- links -------------------------------------------------------------------------------
+
+
+def test_an_order_placed_links_to_what_can_be_done_with_it(client: TestClient):
+    links = responses("POST", "/orders")["201"]["links"]
+    detail = links["get_orders_order_id"]
+    assert detail["operationRef"] == "#/paths/~1orders~1{order_id}/get"
+    assert detail["parameters"] == {"order_id": "$response.body#/order_id"}
+    placed = client.post("/orders", json=an_order_payload())
+    assert client.get(f"/orders/{placed.json()['order_id']}").status_code == 200
+    commands = {"hold", "release", "cancel"}
+    assert {f"post_orders_order_id_{command}" for command in commands} <= links.keys()
