@@ -72,7 +72,8 @@ def check_profile(profile: LocationProfile, time_zones: frozenset[str] | None = 
     """Raise InvalidCommand naming every field at fault."""
     problems = Problems()
     for path, problem in text_problems(profile):
-        problems.add(".".join(map(str, path)) or "profile", problem)
+        if path[:1] != ("code",):  # the code has a stricter rule of its own, below
+            problems.add(".".join(map(str, path)) or "profile", problem)
     if not CODE_PATTERN.fullmatch(profile.code):
         problems.add("code", "letters, digits, '.', '_' or '-', at most 32")
     if not profile.name.strip():

@@ -75,5 +75,5 @@ def test_deep_nesting_does_not_exhaust_the_stack():
 @pytest.mark.parametrize("code", ["WH1\n", "WH1\x00", "W H1"], ids=repr)
 def test_a_location_code_is_checked_whole_not_up_to_a_final_newline(code):
     with pytest.raises(InvalidCommand) as raised:
-        check_profile(a_location(code=code))
+        check_profile(a_location(code=code, name="Antwerp DC"))
     assert [p.field for p in raised.value.problems] == ["code"]
