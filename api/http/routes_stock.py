@@ -26,6 +26,10 @@ from domain.fulfilment.application import Outcome
 from projections.availability_queries import available_to_promise, inventory, locations
 
 router = APIRouter(tags=["stock"])
+# A location named in the body must be registered (PUT /locations/{code}) first.
+UNKNOWN_LOCATION: dict[int | str, dict[str, Any]] = {
+    404: {"description": "a location named in the body is not registered"}
+}
 CodeInPath = Annotated[str, Path(pattern=CODE_PATTERN)]
 SkuInPath = Annotated[str, Path(min_length=1, max_length=64)]
 
@@ -51,7 +55,7 @@ async def get_locations(query: Annotated[LocationQuery, Query()], dom: Container
     return OrjsonResponse({"items": rows})
 
 
-@router.post("/stock/counts")
+@router.post("/stock/counts", responses=UNKNOWN_LOCATION)
 def post_counts(body: CountsIn, dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
     """Absolute counts in bulk: all checked first, then applied in one transaction.
 
@@ -63,7 +67,7 @@ def post_counts(body: CountsIn, dom: ContainerDep, now: NowDep, answer: AnswerDe
     return answer("fulfilment", report.notification_id, lambda: counted)
 
 
-@router.post("/stock/movements")
+@router.post("/stock/movements", responses=UNKNOWN_LOCATION)
 def post_movement(body: MovementIn, dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
     """Received, adjusted (signed) or damaged units; the reference makes a retry harmless."""
     outcome = dom.fulfilment.move_stock(
@@ -78,7 +82,7 @@ def post_movement(body: MovementIn, dom: ContainerDep, now: NowDep, answer: Answ
     return _levels(answer, dom, body.location.upper(), body.sku, outcome)
 
 
-@router.post("/stock/reservations")
+@router.post("/stock/reservations", responses=UNKNOWN_LOCATION)
 def post_reservation(body: ReservationIn, dom: ContainerDep, answer: AnswerDep) -> Response:
     """Reserve units for an order's lines (all or none); a retry changes nothing.
 

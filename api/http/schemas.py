@@ -12,6 +12,7 @@ from api.http.strictness import Strict as Strict  # routes_routing's models deri
 from domain.money import MINOR_UNITS
 from domain.orders.order import OrderStatus
 from domain.orders.placement import MAX_QUANTITY, Address, Customer, Line, PlaceOrder
+from projections.order_status_queries import CURSOR
 
 
 def _known_country(value: str) -> str:
@@ -123,4 +124,4 @@ class OrderQuery(StrictQuery):
     placed_to: Moment | None = None
     q: Annotated[str, Field(min_length=1, max_length=254)] | None = None
     limit: Annotated[int, Field(ge=1, le=200)] = 50
-    cursor: Annotated[str, Field(max_length=200)] | None = None
+    cursor: Annotated[str, Field(pattern=CURSOR, examples=["2026-11-26T09:00:00.000000Z_6f1d2a4e-0c1b-4c55-9a53-3b0e8f9d7a10"])] | None = None

@@ -247,8 +247,7 @@ class Fulfilment(ContextApplication):
     def _check_locations(self, codes: Iterable[str]) -> None:
         unknown = sorted(code for code in set(codes) if not self.knows_location(code))
         if unknown:
-            problems = [FieldProblem("location", f"unknown location {code!r}") for code in unknown]
-            raise InvalidCommand(problems)
+            raise NotFound(f"unknown location {', '.join(map(repr, unknown))}")
 
 
 def _retrying(attempt: Callable[[], T]) -> T:

@@ -136,8 +136,9 @@ class StockItem(Aggregate):
         if delta == 0:
             raise InvalidCommand([_problem("delta", "must not be 0")])
         if self.on_hand + delta < 0:
-            raise InvalidCommand(
-                [_problem("delta", f"would take on hand below 0 ({self.on_hand})")]
+            raise InsufficientStock(
+                f"{self.sku} at {self.location_code}: {delta} would take on hand below 0 "
+                f"({self.on_hand} on hand)"
             )
         self._adjusted(
             delta=delta,
@@ -153,7 +154,10 @@ class StockItem(Aggregate):
         if reference in self.recent_movements:
             return False
         if quantity > self.on_hand:
-            raise InvalidCommand([_problem("quantity", f"more than on hand ({self.on_hand})")])
+            raise InsufficientStock(
+                f"{self.sku} at {self.location_code}: {quantity} damaged, more than on hand "
+                f"({self.on_hand})"
+            )
         self._damaged(
             quantity=quantity,
             reason=reason,

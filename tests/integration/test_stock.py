@@ -9,7 +9,7 @@ import pytest
 
 from adapters.settings import Settings
 from api.bootstrap import Container, bootstrap
-from domain.errors import InsufficientStock, InvalidCommand
+from domain.errors import InsufficientStock, InvalidCommand, NotFound
 from domain.fulfilment.application import Movement, StockCount
 from domain.fulfilment.stock_item import StockItem
 from projections.availability_queries import available_to_promise, inventory
@@ -78,7 +78,7 @@ def test_counts_from_the_future_are_refused(dom: Container):
 def test_counts_for_an_unknown_location_change_nothing(dom: Container):
     dom.fulfilment.define_location(a_location(), NOW)
     before = dom.fulfilment.recorder.max_notification_id()
-    with pytest.raises(InvalidCommand):
+    with pytest.raises(NotFound, match="'NOPE'"):
         dom.fulfilment.count_stock(
             [StockCount("WH1", "A", 1, NOW), StockCount("NOPE", "A", 1, NOW)], NOW
         )

@@ -361,9 +361,8 @@ def test_references_are_shared_by_all_movements():
 
 def test_adjusting_below_zero_is_refused():
     item = an_item(on_hand=3)
-    with pytest.raises(InvalidCommand) as refused:
+    with pytest.raises(InsufficientStock, match="below 0"):  # a conflict with the shelf: 409
         item.adjust(-4, "lost", "a1", NOW)
-    assert [p.field for p in refused.value.problems] == ["delta"]
     assert item.on_hand == 3
     assert item.collect_events() == []
 
@@ -383,9 +382,8 @@ def test_an_adjustment_of_zero_is_refused():
 
 def test_damage_of_more_than_on_hand_is_refused():
     item = an_item(on_hand=3)
-    with pytest.raises(InvalidCommand) as refused:
+    with pytest.raises(InsufficientStock, match="more than on hand"):
         item.record_damage(4, "dropped", "d1", NOW)
-    assert [p.field for p in refused.value.problems] == ["quantity"]
     assert item.on_hand == 3
     assert item.collect_events() == []
 
@@ -408,7 +406,7 @@ def test_damage_of_zero_or_less_is_refused(quantity):
 
 def test_a_refused_movement_does_not_use_up_its_reference():
     item = an_item(on_hand=3)
-    with pytest.raises(InvalidCommand):
+    with pytest.raises(InsufficientStock):
         item.record_damage(4, "dropped", "d1", NOW)
     assert item.record_damage(3, "dropped", "d1", NOW)
     assert item.on_hand == 0

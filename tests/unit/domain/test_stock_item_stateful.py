@@ -136,6 +136,7 @@ class StockItemMachine(RuleBasedStateMachine):
         if self.refused(
             lambda: result.append(self.item.adjust(delta, "count fix", reference, self.now)),
             InvalidCommand,
+            InsufficientStock,
         ):
             assert fresh and (delta == 0 or self.on_hand + delta < 0)
             return
@@ -152,7 +153,7 @@ class StockItemMachine(RuleBasedStateMachine):
             lambda: result.append(
                 self.item.record_damage(quantity, "dropped", reference, self.now)
             ),
-            InvalidCommand,
+            InsufficientStock,
         ):
             assert fresh and quantity > self.on_hand
             return
