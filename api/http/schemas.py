@@ -124,4 +124,13 @@ class OrderQuery(StrictQuery):
     placed_to: Moment | None = None
     q: Annotated[str, Field(min_length=1, max_length=254)] | None = None
     limit: Annotated[int, Field(ge=1, le=200)] = 50
-    cursor: Annotated[str, Field(pattern=CURSOR, examples=["2026-11-26T09:00:00.000000Z_6f1d2a4e-0c1b-4c55-9a53-3b0e8f9d7a10"])] | None = None
+    cursor: (
+        Annotated[
+            str,
+            Field(
+                pattern=CURSOR,
+                examples=["2026-11-26T09:00:00.000000Z_6f1d2a4e-0c1b-4c55-9a53-3b0e8f9d7a10"],
+            ),
+        ]
+        | None
+    ) = None
