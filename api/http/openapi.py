@@ -35,7 +35,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api.http.strictness import PARAMETER_PATTERN
+from api.http.patterns import PARAMETER_PATTERN
 
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 ERROR_REF = {"$ref": "#/components/schemas/Error"}

@@ -7,7 +7,8 @@ from typing import Annotated
 import pycountry
 from pydantic import AfterValidator, Field
 
-from api.http.strictness import MULTI_LINE, Moment, StrictQuery, visible_class
+from api.http.patterns import visible_class
+from api.http.strictness import MULTI_LINE, Moment, StrictQuery
 from api.http.strictness import Strict as Strict  # routes_routing's models derive from it here
 from domain.money import MINOR_UNITS
 from domain.orders.order import OrderStatus

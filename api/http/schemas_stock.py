@@ -7,8 +7,9 @@ from zoneinfo import available_timezones
 
 from pydantic import Field, field_validator
 
+from api.http.patterns import text_pattern
 from api.http.schemas import CountryCode, LineId
-from api.http.strictness import FROM_TEXT, MULTI_LINE, Moment, Strict, StrictQuery, text_pattern
+from api.http.strictness import FROM_TEXT, MULTI_LINE, Moment, Strict, StrictQuery
 from domain.fulfilment.application import Movement, StockCount
 from domain.fulfilment.location import WEEKDAYS, Capability, LocationProfile, LocationType
 
