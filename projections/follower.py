@@ -56,6 +56,7 @@ class Follower:
         self.store = store
         self.key = f"{projection.name}<-{projection.upstream}"
         self.topics = [k if isinstance(k, str) else get_topic(k) for k in projection.topics]
+        self.topic_set = frozenset(self.topics)
         self.watch = Watch(projection.name, store)
         self._lock = threading.Lock()
         self._known = 0  # a lower bound of the stored position: what this process last saw
@@ -104,21 +105,16 @@ class Follower:
         return applied
 
     def ensure(self, notification_id: int | None) -> bool:
-        """Drive the projection up to a position; True once it has applied it.
-
-        When nothing it applies lies between what it knows and the position (most
-        commands concern one or two views), one read of the event log says so, and
-        no read-model transaction is opened."""
+        """Drive the projection up to a position; True once it has applied it."""
         if notification_id is not None and self._known < notification_id:
-            if self.watch.stalled:
-                return False
-            known, wanted = self._known, notification_id
-            relevant = attempts(lambda: self._relevant(known, wanted), self.watch.failing)
-            if relevant is False:
-                self._known = max(self._known, wanted)
-            elif relevant:
-                self.catch_up(target=notification_id)
+            self.catch_up(target=notification_id)
         return notification_id is None or self._known >= notification_id
+
+    def skip_to(self, notification_id: int) -> None:
+        """Nothing this projection applies lies before `notification_id` (the caller read
+        the log): it is as current as that position without a transaction."""
+        if not self.watch.stalled:
+            self._known = max(self._known, notification_id)
 
     def _next(self, batch_size: int) -> tuple[int, int] | None:
         """One batch with bounded attempts: (applied, batch size asked), or None when

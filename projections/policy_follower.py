@@ -62,6 +62,7 @@ class PolicyFollower:
         self.target = target
         self.name = policy.name
         self.topics = [k if isinstance(k, str) else get_topic(k) for k in policy.topics]
+        self.topic_set = frozenset(self.topics)
         self.watch = watch
         self.parked_id = parked_id_for(policy.name)
         self._lock = threading.Lock()
@@ -69,6 +70,7 @@ class PolicyFollower:
         self._stale = True  # read the stored position before the next batch
         self._stored = 0
         self._start = 0  # where the batch being reacted to was read from
+        self.reacted = False
 
     @property
     def known(self) -> int:
@@ -123,9 +125,18 @@ class PolicyFollower:
         return applied
 
     def ensure(self, notification_id: int | None) -> bool:
+        """React up to a position; True once there. `reacted` says whether this call
+        changed anything downstream (only then do the target's followers need settling)."""
+        self.reacted = False
         if notification_id is not None and self._known < notification_id:
             self.catch_up(target=notification_id)
         return notification_id is None or self._known >= notification_id
+
+    def skip_to(self, notification_id: int) -> None:
+        """Nothing this policy reacts to lies before `notification_id` (the caller read
+        the log): it has nothing to do up to there."""
+        self.reacted = False
+        self._known = max(self._known, notification_id)
 
     def _read(self, batch_size: int) -> Sequence[Notification]:
         start = self._start = self.position() if self._stale else self._known
@@ -149,6 +160,7 @@ class PolicyFollower:
             # so that a restart does not read them all again.
             self.target.record_processed(changed, Tracking(self.source.name, last))
             self._stored = last
+            self.reacted = self.reacted or bool(changed)
         self._known = last
         return len(batch) if changed else 0
 
@@ -188,6 +200,7 @@ class PolicyFollower:
                     describe(error), now())  # fmt: skip
         self.target.record_processed(unit.changed(), Tracking(self.source.name, notification.id))
         self._stored = self._known = notification.id
+        self.reacted = True  # the parking is news for the target's views
         PARKED.labels(self.name).inc()
 
     def retry_parked(self, subject: str) -> str | None:

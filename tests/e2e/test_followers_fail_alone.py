@@ -46,6 +46,14 @@ def test_a_stalled_view_resumes_when_restarted_after_the_fix(client, dom, monkey
     placed = client.post("/orders", json=an_order_payload()).json()["order_id"]
     assert client.get(f"/orders/{placed}").status_code == 404  # behind the stalled event
 
+    unfixed = bootstrap(dom.settings)  # a restart before the fix starts, and stalls again
+    try:
+        with TestClient(create_app(unfixed)) as again:
+            assert again.get("/ready").json()["followers"]["order_status"]["state"] == "stalled"
+            assert again.post("/orders", json=an_order_payload()).status_code == 201
+    finally:
+        unfixed.close()
+
     original = OrderStatusView.record_placed
 
     def tolerant(self, order_id, version, placed, at):  # the fix: an order without lines

@@ -11,9 +11,11 @@ from typing import Any
 from eventsourcing.persistence import OperationalError
 
 from adapters.readstore import Sql
+from domain.fulfilment.application import StockCount
 from domain.orders.order import Order
 from projections.follower import Follower
 from tests.builders import NOW, an_order
+from tests.stock_builders import a_location
 
 
 class Recording:
@@ -75,3 +77,27 @@ def test_an_event_that_cannot_be_applied_stalls_the_follower_at_that_event(dom):
     assert not follower.ensure(placed[4].notification_id)
     rows = dom.store.query("SELECT * FROM follower_status WHERE name = 'recording'")
     assert rows and rows[0]["state"] == "stalled" and rows[0]["notification_id"] == stalled_at
+
+
+def test_a_command_opens_transactions_only_for_the_views_it_concerns(dom, monkeypatch):
+    """Settling reads the command's events once and skips the followers they do not
+    concern (no read-model transaction for them); bypassing that, every view would open one."""
+    dom.fulfilment.define_location(a_location("WH1"), NOW)
+    dom.fulfilment.count_stock([StockCount("WH1", "SKU-1", 5, NOW)], NOW)
+    dom.runtime.catch_up_all()
+    opened: list[str] = []
+    for name in ("availability", "routing", "parked_fulfilment"):
+        follower = dom.runtime.followers[name]
+        original = follower._apply_next_batch
+
+        def counting(size, follower=follower, original=original):
+            opened.append(follower.name)
+            return original(size)
+
+        monkeypatch.setattr(follower, "_apply_next_batch", counting)
+
+    outcome = dom.fulfilment.reserve("WH1", "SKU-1", "order-1", {"1": 2})
+    settlement = dom.runtime.settle("fulfilment", outcome.notification_id)
+
+    assert settlement.current and opened == ["availability"]
+    assert dom.runtime.followers["routing"].known >= outcome.notification_id
