@@ -78,6 +78,27 @@ def read_until_closed(sock: socket.socket) -> bytes:
     return received
 
 
+def read_one_response(sock: socket.socket) -> bytes:
+    """One whole response on a kept-alive connection: its head, then Content-Length bytes.
+
+    A response may come in several segments (head and body apart), so a single recv
+    could leave part of it to be mistaken for the next answer."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = sock.recv(65536)
+        assert chunk, f"closed mid-response: {received!r}"
+        received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:"))  # fmt: skip
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, f"closed mid-body: {received!r}"
+        body += chunk
+    assert len(body) == length, "more bytes than one response"
+    return head + b"\r\n\r\n" + body
+
+
 def status_and_body(raw: bytes) -> tuple[int, dict]:
     head, _, body = raw.partition(b"\r\n\r\n")
     return int(head.split()[1]), orjson.loads(body)
@@ -183,7 +204,7 @@ def test_keep_alive_connections_serve_requests_then_close_when_idle(served: Serv
     with served.connect() as sock:
         for _ in range(2):
             sock.sendall(request)
-            assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+            assert read_one_response(sock).startswith(b"HTTP/1.1 200 ")
             time.sleep(READ_TIMEOUT + 0.5)
         started = time.monotonic()
         assert read_until_closed(sock) == b""
