@@ -46,8 +46,20 @@ class Unit:
 
 
 class ContextApplication(Application[UUID]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.listeners: list[Callable[[list[Recording[UUID]]], None]] = []
+
     def construct_recorder(self) -> ApplicationRecorder:
         return self.factory.process_recorder()
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Every save of this process, a command's or a policy's, goes through here; the
+        listeners (the runtime) hear of what was recorded once it is committed."""
+        recordings = super()._record(processing_event)
+        for listener in self.listeners:
+            listener(recordings)
+        return recordings
 
     def record_processed(self, aggregates: list[Any], tracking: Tracking) -> list[Recording[UUID]]:
         """Save what a policy decided and the upstream position it decided on, atomically.
@@ -57,7 +69,7 @@ class ContextApplication(Application[UUID]):
         """
         processing: ProcessingEvent[UUID] = ProcessingEvent(tracking=tracking)
         processing.collect_events(*aggregates)
-        return self.events.put(processing.events, tracking=tracking)
+        return self._record(processing)
 
     def find(self, kind: type[T], aggregate_id: UUID) -> T | None:
         try:

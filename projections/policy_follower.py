@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Notification, Tracking
+from eventsourcing.persistence import IntegrityError, Notification, Recording, Tracking
 from eventsourcing.utils import get_topic
 
 from domain.errors import NotFound
@@ -70,7 +70,12 @@ class PolicyFollower:
         self._stale = True  # read the stored position before the next batch
         self._stored = 0
         self._start = 0  # where the batch being reacted to was read from
-        self.reacted = False
+        self._produced = 0  # the target's latest event written by a reaction of this process
+        # What another process wrote for these events is unknown: it moved the position,
+        # or reactions here found their work already done (it reacted first).
+        self._unsure = False
+        self._parked: ParkedReactions | None = None  # as of the stored position last read
+        self._parked_fresh = False
 
     @property
     def known(self) -> int:
@@ -78,9 +83,25 @@ class PolicyFollower:
 
     def position(self) -> int:
         self._stored = self.target.position_of(self.source.name)
+        if self._stored > self._known:
+            self._unsure = True
         self._known = max(self._known, self._stored)
         self._stale = False
+        self._parked_fresh = False  # whoever moved the position may have parked
         return self._known
+
+    def produced(self) -> int:
+        """How far the target's followers must get to show what the reactions so far
+        changed: the latest event this process's reactions wrote, or, when another
+        process may have reacted instead, the target's latest event."""
+        if self._unsure:
+            self._produced = max(self._produced, self.target.recorder.max_notification_id() or 0)
+            self._unsure = False
+        return self._produced
+
+    def _wrote(self, recordings: Sequence[Recording[UUID]]) -> None:
+        for recording in recordings:
+            self._produced = max(self._produced, recording.notification.id)
 
     def catch_up(self, batch_size: int = BATCH_SIZE, target: int | None = None) -> int:
         """React to what is recorded upstream (up to `target` at least); returns events
@@ -125,9 +146,8 @@ class PolicyFollower:
         return applied
 
     def ensure(self, notification_id: int | None) -> bool:
-        """React up to a position; True once there. `reacted` says whether this call
-        changed anything downstream (only then do the target's followers need settling)."""
-        self.reacted = False
+        """React up to a position; True once there (`produced` then says how far the
+        target's followers must get to show the reactions)."""
         if notification_id is not None and self._known < notification_id:
             self.catch_up(target=notification_id)
         return notification_id is None or self._known >= notification_id
@@ -135,7 +155,6 @@ class PolicyFollower:
     def skip_to(self, notification_id: int) -> None:
         """Nothing this policy reacts to lies before `notification_id` (the caller read
         the log): it has nothing to do up to there."""
-        self.reacted = False
         self._known = max(self._known, notification_id)
 
     def _read(self, batch_size: int) -> Sequence[Notification]:
@@ -144,9 +163,21 @@ class PolicyFollower:
             start=start, limit=batch_size, inclusive_of_start=False, topics=self.topics
         )
 
+    def _open_parked(self, unit: Unit) -> ParkedReactions | None:
+        """The policy's parked reactions, read again only when the stored position was:
+        in this process only this follower (under its lock) changes them, and another
+        process that parks moves the position, which this one then reads on a conflict
+        (a hold-back saved against an older version conflicts too)."""
+        if not self._parked_fresh:
+            self._parked = self.target.find(ParkedReactions, self.parked_id)
+            self._parked_fresh = True
+        if self._parked is None or not self._parked.entries:
+            return None
+        return unit.get(ParkedReactions, self.parked_id)  # its own copy, saved with the batch
+
     def _react_to_batch(self, batch: Sequence[Notification]) -> int:
         unit = Unit(self.target)
-        parked = unit.get(ParkedReactions, self.parked_id)
+        parked = self._open_parked(unit)
         for notification in batch:
             subject = str(notification.originator_id)
             if parked is not None and parked.holds(subject):
@@ -155,12 +186,15 @@ class PolicyFollower:
                 self.policy.react(self.source.mapper.to_domain_event(notification), unit)
         changed = unit.changed()
         last = batch[-1].id
+        if not changed:
+            self._unsure = True
         if changed or last - self._stored >= SKIP_RECORDED_AFTER:
             # Long runs of events that change nothing are recorded now and then,
             # so that a restart does not read them all again.
-            self.target.record_processed(changed, Tracking(self.source.name, last))
+            self._wrote(self.target.record_processed(changed, Tracking(self.source.name, last)))
             self._stored = last
-            self.reacted = self.reacted or bool(changed)
+            if parked is not None:
+                self._parked_fresh = False  # held back behind an entry
         self._known = last
         return len(batch) if changed else 0
 
@@ -198,9 +232,10 @@ class PolicyFollower:
         assert parked is not None
         parked.park(str(notification.originator_id), notification.id, notification.topic,
                     describe(error), now())  # fmt: skip
-        self.target.record_processed(unit.changed(), Tracking(self.source.name, notification.id))
+        tracking = Tracking(self.source.name, notification.id)
+        self._wrote(self.target.record_processed(unit.changed(), tracking))
         self._stored = self._known = notification.id
-        self.reacted = True  # the parking is news for the target's views
+        self._parked_fresh = False
         PARKED.labels(self.name).inc()
 
     def retry_parked(self, subject: str) -> str | None:
@@ -218,7 +253,8 @@ class PolicyFollower:
                     notification = self._notification(held["notification_id"])
                     self.policy.react(self.source.mapper.to_domain_event(notification), unit)
                 parked.resolve(subject, now())
-                self.target.save(*unit.changed())
+                self._parked_fresh = False
+                self._wrote(self.target.save(*unit.changed()))
                 return None
             except Exception as error:
                 if transient(error) or isinstance(error, IntegrityError):
@@ -227,7 +263,8 @@ class PolicyFollower:
                 found = again.get(ParkedReactions, self.parked_id)
                 assert found is not None
                 found.retry_failed(subject, describe(error), now())
-                self.target.save(*again.changed())
+                self._parked_fresh = False
+                self._wrote(self.target.save(*again.changed()))
                 return describe(error)
 
     def _notification(self, notification_id: int) -> Notification:

@@ -17,6 +17,7 @@ from typing import Any
 
 from projections.follower import Follower, RebuildFailed
 from projections.policy_follower import PolicyFollower
+from projections.recent import RecentTopics
 
 log = logging.getLogger("dom.runtime")
 AnyFollower = Follower | PolicyFollower
@@ -47,6 +48,13 @@ class Runtime:
         self, followers: list[AnyFollower], inline: bool, timeout: float, budget: float = 5.0
     ) -> None:
         self.followers = {follower.name: follower for follower in followers}
+        self.recent: dict[str, RecentTopics] = {}
+        for follower in followers:
+            source = follower.source
+            if source.name not in self.recent:
+                self.recent[source.name] = RecentTopics()
+                if hasattr(source, "listeners"):
+                    source.listeners.append(self.recent[source.name].add)
         self.inline = inline
         self.timeout = timeout  # workers mode: how long to wait for the read models
         self.budget = budget  # inline: no follower is started after this many seconds
@@ -75,34 +83,33 @@ class Runtime:
                 if late or not self._reached(follower, position):
                     settlement.behind[follower.name] = (follower.known, position)
                     continue
-                if self.inline and isinstance(follower, PolicyFollower) and follower.reacted:
-                    reached = _latest(follower.target)
+                if self.inline and isinstance(follower, PolicyFollower):
+                    reached = _produced(follower)
                     if reached:
                         target = follower.target.name
                         pending[target] = max(reached, pending.get(target, 0))
         return settlement
 
     def _quiet(self, followers: list[AnyFollower], position: int) -> set[str]:
-        """The followers with nothing to do up to `position`, from one read of the log.
+        """The followers with nothing to do up to `position`.
 
         Most commands concern a few of a context's followers; the others then cost
-        no transaction. When the window is wide (a follower far behind), each
-        follower finds out for itself."""
-        start = min(follower.known for follower in followers)
-        if start >= position:
-            return set()
-        try:
-            window = followers[0].source.recorder.select_notifications(
-                start=start, stop=position, limit=WINDOW, inclusive_of_start=False
-            )
-        except Exception:  # each follower meets the store on its own, with its own bounds
-            return set()
-        if len(window) >= WINDOW:
+        no transaction. The topics in between come from what this process recorded
+        when it recorded them all (no read), else from one read of the log; when the
+        window is wide (a follower far behind), each follower finds out for itself."""
+        behind = [follower for follower in followers if follower.known < position]
+        if not behind:
+            return set()  # each of them returns at once
+        start = min(follower.known for follower in behind)
+        window = self.recent[behind[0].source.name].between(start, position)
+        if window is None:
+            window = _read_window(behind, start, position)
+        if window is None:
             return set()
         return {
             follower.name
-            for follower in followers
-            if not any(n.id > follower.known and n.topic in follower.topic_set for n in window)
+            for follower in behind
+            if not any(n > follower.known and topic in follower.topic_set for n, topic in window)
         }
 
     def _reached(self, follower: AnyFollower, position: int) -> bool:
@@ -149,10 +156,24 @@ class Runtime:
         return found if isinstance(found, PolicyFollower) else None
 
 
-def _latest(app: Any) -> int | None:
+def _read_window(
+    followers: list[AnyFollower], start: int, position: int
+) -> list[tuple[int, str]] | None:
+    """(position, topic) of the events after `start` up to `position` that concern any of
+    the followers, in one read of the log; None when too many or the store is away."""
+    topics = sorted(set().union(*(follower.topic_set for follower in followers)))
     try:
-        latest: int | None = app.recorder.max_notification_id()
-        return latest
+        read = followers[0].source.recorder.select_notifications(
+            start=start, stop=position, limit=WINDOW, inclusive_of_start=False, topics=topics
+        )
+    except Exception:  # each follower meets the store on its own, with its own bounds
+        return None
+    return None if len(read) >= WINDOW else [(n.id, n.topic) for n in read]
+
+
+def _produced(follower: PolicyFollower) -> int | None:
+    try:
+        return follower.produced()
     except Exception as error:
-        log.warning("%s: cannot read its latest position: %s", app.name, error)
+        log.warning("%s: cannot read its target's latest position: %s", follower.name, error)
         return None
