@@ -64,6 +64,12 @@ class OrderToSource:
     def value(self) -> Decimal:
         return sum((line.unit_price * line.quantity for line in self.lines), Decimal(0))
 
+    def quantities_by_sku(self) -> dict[str, list[int]]:
+        by_sku: dict[str, list[int]] = {}
+        for line in self.lines:
+            by_sku.setdefault(line.sku, []).append(line.quantity)
+        return by_sku
+
     def wanted(self) -> dict[str, int]:
         """Units per SKU: several lines of one SKU are summed."""
         totals: dict[str, int] = {}
@@ -265,10 +271,13 @@ class _Sourcing:
         return self._km
 
     def lines_in_stock(self) -> Floats:
+        """How many of the order's lines each location can ship at once: the lines of one
+        SKU draw on the same units, the smallest counted first."""
         if self._filled is None:
             self._filled = np.zeros(self.network.size)
-            for line in self.order.lines:
-                self._filled += self.network.stock(line.sku) >= line.quantity
+            for sku, quantities in self.order.quantities_by_sku().items():
+                needed = np.cumsum(sorted(quantities))
+                self._filled += np.searchsorted(needed, self.network.stock(sku), side="right")
         return self._filled
 
     def whole_order(self) -> Bools:

@@ -516,6 +516,34 @@ def test_stock_coverage_ranks_the_location_with_most_lines_in_stock_first():
     }
 
 
+def test_lines_of_one_sku_are_counted_together_against_a_locations_stock():
+    """A, B, C hold 1, 1 and 3 units; three lines of that SKU, one unit each. Each of A and
+    B can ship one of them, not three: C covers them all and ships the whole order."""
+    order = an_order(a_line("1", "A"), a_line("2", "A"), a_line("3", "A"))
+
+    decision = sourced(
+        order,
+        rules({"kind": "stock", "mode": "line"}, "stock_coverage", "priority",
+              {"kind": "max_splits", "max": 1}),
+        a_candidate("A-WH", stock={"A": 1}, priority=1),
+        a_candidate("B-WH", stock={"A": 1}, priority=2),
+        a_candidate("C-WH", stock={"A": 3}, priority=3),
+    )  # fmt: skip
+
+    assert decision.plan == {"C-WH": {"1": 1, "2": 1, "3": 1}} and decision.unfilled == {}
+    assert verdict(decision, "A-WH", "stock_coverage")["value"] == 1.0
+    assert verdict(decision, "C-WH", "stock_coverage")["value"] == 3.0
+
+
+def test_coverage_counts_the_smallest_lines_of_a_sku_first():
+    """4 units of a SKU cover the lines of 1 and 3 units, or 1 and 2, never 3 and 2."""
+    order = an_order(a_line("1", "A", 3), a_line("2", "A", 1), a_line("3", "A", 2))
+
+    decision = sourced(order, rules("stock_coverage"), a_candidate("WH", stock={"A": 4}))
+
+    assert verdict(decision, "WH", "stock_coverage")["value"] == 2.0
+
+
 def test_rankers_apply_in_the_order_given():
     near_low = a_candidate("NEAR", MECHELEN, {"A": 1}, priority=9)
     far_top = a_candidate("FAR", LIEGE, {"A": 1}, priority=1)
