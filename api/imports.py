@@ -132,13 +132,18 @@ def import_stock(
     report, rejected = ImportReport(), []
     chunk: list[tuple[int, StockCount]] = []
     known: set[str] = set()
+    counted: dict[tuple[str, str, datetime], int] = {}  # (location, sku, moment) -> line
     for line, item in stock_counts(path):
         progress.update(1)
         if isinstance(item, Rejected):
             rejected.append(item)
         elif item.location not in known and not dom.fulfilment.knows_location(item.location):
             rejected.append(Rejected(line, f"location: unknown location {item.location!r}"))
+        elif (key := (item.location, item.sku, item.counted_at)) in counted:
+            rejected.append(Rejected(line, f"counted_at: line {counted[key]} counts {item.sku} "
+                                           f"at {item.location} at the same moment"))  # fmt: skip
         else:
+            counted[key] = line
             known.add(item.location)
             chunk.append((line, item))
         if len(chunk) >= chunk_size:

@@ -151,8 +151,8 @@ class Fulfilment(ContextApplication):
             if (problem := moment_problem(count.counted_at))
             or (problem := "is in the future" if count.from_the_future(now) else None)
         ]
-        if late:
-            raise InvalidCommand(late)
+        if problems := late + _counted_twice(counts):
+            raise InvalidCommand(problems)
         self._check_locations(count.location for count in counts)
 
         def attempt() -> CountReport:
@@ -258,3 +258,18 @@ def _retrying(attempt: Callable[[], T]) -> T:
         except IntegrityError:
             continue
     return attempt()
+
+
+def _counted_twice(counts: list[StockCount]) -> list[FieldProblem]:
+    """A second count of one SKU at one location at the same moment would be ignored as
+    not newer: two such counts are a mistake of the sender, not a choice dom makes."""
+    first: dict[tuple[str, str, datetime], int] = {}
+    problems = []
+    for n, count in enumerate(counts):
+        key = (count.location, count.sku, count.counted_at)
+        if key in first:
+            problems.append(FieldProblem(f"counts.{n}", f"counts {count.sku} at {count.location} "
+                                         f"at the same moment as counts.{first[key]}"))  # fmt: skip
+        else:
+            first[key] = n
+    return problems

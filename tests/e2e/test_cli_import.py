@@ -30,6 +30,7 @@ def stock_csv(path: Path, lines: int) -> Path:
         "NOPE,SKU-X,5,2026-11-26T10:00:00Z,",
         "WH1,SKU-Y,-5,2026-11-26T10:00:00Z,",
         "WH1,SKU-Z,5,yesterday,",
+        "WH1,SKU-1,9,2026-11-26T11:00:00+01:00,",  # SKU-1 at WH1 at that moment again
     ]
     path.write_text("\n".join(rows) + "\n")
     return path
@@ -49,11 +50,12 @@ def test_import_locations_then_stock_twice(tmp_path: Path):
     first = run_dom("import", "stock", str(csv), "--chunk", "300", env=env)
     assert first.returncode == 1
     assert "2000 counts applied, 0 unchanged" in first.stdout
-    assert "3 lines rejected" in first.stderr
+    assert "4 lines rejected" in first.stderr
     for line, reason in [
         (2002, "unknown location 'NOPE'"),
         (2003, "quantity"),
         (2004, "yesterday"),
+        (2005, "line 5 counts SKU-1 at WH1 at the same moment"),
     ]:
         assert f"line {line}: " in first.stderr and reason in first.stderr
     again = run_dom("import", "stock", str(csv), env=env)

@@ -207,6 +207,18 @@ def test_counts_out_of_range_are_refused(located: TestClient, dom: Container, co
     assert recorded(dom) == before
 
 
+def test_two_counts_of_one_sku_at_one_location_and_moment_are_refused(
+    located: TestClient, dom: Container
+):
+    """The second would be ignored as not newer: the sender is told, and nothing is counted."""
+    before = recorded(dom)
+    first = {"location": "WH1", "sku": "A", "quantity": 5, "counted_at": "2026-11-26T10:00:00Z"}
+    second = first | {"quantity": 7, "counted_at": "2026-11-26T11:00:00+01:00"}  # the same moment
+    answer = located.post("/stock/counts", json={"counts": [first, second]})
+    assert_refused(answer, "counts.1", "counts A at WH1 at the same moment as counts.0")
+    assert recorded(dom) == before
+
+
 # --- numbers ------------------------------------------------------------------------
 
 
