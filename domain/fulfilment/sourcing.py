@@ -65,6 +65,7 @@ class OrderToSource:
         return sum((line.unit_price * line.quantity for line in self.lines), Decimal(0))
 
     def quantities_by_sku(self) -> dict[str, list[int]]:
+        """The quantity of each line, grouped by SKU."""
         by_sku: dict[str, list[int]] = {}
         for line in self.lines:
             by_sku.setdefault(line.sku, []).append(line.quantity)
@@ -72,10 +73,7 @@ class OrderToSource:
 
     def wanted(self) -> dict[str, int]:
         """Units per SKU: several lines of one SKU are summed."""
-        totals: dict[str, int] = {}
-        for line in self.lines:
-            totals[line.sku] = totals.get(line.sku, 0) + line.quantity
-        return totals
+        return {sku: sum(quantities) for sku, quantities in self.quantities_by_sku().items()}
 
 
 @dataclass(frozen=True)
