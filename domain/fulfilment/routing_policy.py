@@ -63,6 +63,17 @@ class RoutingPolicy(Aggregate):
         self.name = name
         self.versions: dict[int, dict[str, Any]] = {}  # version -> {"rules", "status", "note"}
         self.active_version: int | None = None
+        # Rule sets parsed from the versions: a version's rules never change once drafted,
+        # so the copies the repository's cache hands out share this with the cached one.
+        self._parsed: dict[int, RuleSet] = {}
+
+    def __deepcopy__(self, memo: dict[int, object]) -> RoutingPolicy:
+        """Copy what events change (each version's status), share what they never do (its
+        rules, and the rule sets parsed from them); sourcing reads the policy per batch."""
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.versions = {number: dict(entry) for number, entry in self.versions.items()}
+        return copy
 
     def draft(self, rules: Any, note: str, now: datetime) -> int:
         """Record a new draft version; an identical draft of the latest version changes nothing.
@@ -100,10 +111,12 @@ class RoutingPolicy(Aggregate):
         if chosen is None:
             raise NotFound(f"routing policy {self.name} has no active version")
         self._status(chosen)
-        try:
-            return chosen, parse_rules(self.versions[chosen]["rules"])
-        except InvalidCommand as error:
-            raise UnusableRules(self.name, chosen, error) from None
+        if chosen not in self._parsed:
+            try:
+                self._parsed[chosen] = parse_rules(self.versions[chosen]["rules"])
+            except InvalidCommand as error:
+                raise UnusableRules(self.name, chosen, error) from None
+        return chosen, self._parsed[chosen]
 
     def _status(self, version: int) -> VersionStatus:
         if version not in self.versions:

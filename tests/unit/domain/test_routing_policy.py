@@ -175,3 +175,20 @@ def test_the_policy_rebuilt_from_its_events_equals_the_live_one():
         copy = event.mutate(copy)
     assert copy is not None and copy.versions == policy.versions
     assert copy.active_version == 2
+
+
+def test_copies_share_the_parsed_rules_but_not_the_statuses():
+    """The repository's cache hands out a copy per read: sourcing parses a version's rules
+    once, not once per batch, and a copy that activates another version changes no other."""
+    import copy
+
+    policy = RoutingPolicy(name="default")
+    policy.draft(NEAREST, "", NOW)
+    policy.draft(CHEAPEST, "", NOW)
+    policy.activate(1, NOW)
+    _, parsed = policy.rules()
+    first, second = copy.deepcopy(policy), copy.deepcopy(policy)
+    assert first.rules()[1] is parsed and second.rules(2)[1] is policy.rules(2)[1]
+    first.activate(2, NOW)
+    assert statuses(first) == {1: VersionStatus.RETIRED, 2: VersionStatus.ACTIVE}
+    assert statuses(policy) == statuses(second) == {1: VersionStatus.ACTIVE, 2: VersionStatus.DRAFT}
