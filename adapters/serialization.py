@@ -30,6 +30,8 @@ def _default(value: Any) -> Any:
 
 
 def _revive(value: Any) -> Any:
+    """The tagged values back as objects; scalars are passed over without a call (every
+    event read goes through here, projections and policies alike)."""
     if isinstance(value, dict):
         if len(value) == 2 and _TYPE in value and _DATA in value:
             kind, data = value[_TYPE], value[_DATA]
@@ -39,10 +41,13 @@ def _revive(value: Any) -> Any:
                 return Decimal(data)
             if kind == "uuid_hex":  # written by the library's own JSONTranscoder
                 return UUID(data)
-        return {key: _revive(item) for key, item in value.items()}
+        return {k: _revive(v) if type(v) in _CONTAINERS else v for k, v in value.items()}
     if isinstance(value, list):
-        return [_revive(item) for item in value]
+        return [_revive(item) if type(item) in _CONTAINERS else item for item in value]
     return value
+
+
+_CONTAINERS = frozenset({dict, list})
 
 
 class OrjsonTranscoder(Transcoder):

@@ -17,7 +17,6 @@ from api.http import (
     routes_orders,
     routes_routing,
     routes_stock,
-    strictness,
 )
 from api.http.intake import IntakeBatcher
 from api.http.middleware import BodyLimit, RequestId, request_id
@@ -44,7 +43,6 @@ def create_app(container: Container | None = None) -> FastAPI:
         version="0.1.0",
         default_response_class=OrjsonResponse,
         lifespan=lifespan,
-        dependencies=[strictness.STRICT_REQUEST],
     )
     if container is not None:
         app.state.container = container

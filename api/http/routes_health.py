@@ -14,9 +14,10 @@ from pydantic import BaseModel
 from api.bootstrap import Container
 from api.http.dependencies import ContainerDep
 from api.http.responses import OrjsonResponse
+from api.http.strict_route import StrictRoute
 from projections.parked import parked_items
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=StrictRoute)
 READY_WITHIN = 0.9  # seconds: /ready answers within a second, whatever the stores do
 RETRY_AFTER = "5"
 PARKED_NOW = Gauge("dom_parked_reactions", "Reactions parked and not yet resolved", ["policy"])

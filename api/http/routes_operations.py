@@ -8,9 +8,10 @@ from fastapi import APIRouter, Path, Response
 
 from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep
+from api.http.strict_route import StrictRoute
 from domain.errors import Conflict, NotFound
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=StrictRoute)
 PolicyName = Annotated[str, Path(pattern=r"^[a-z][a-z_]{0,63}$")]
 Subject = Annotated[
     str, Path(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

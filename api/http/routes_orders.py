@@ -11,12 +11,13 @@ from api.http.commands import AnswerDep, answered
 from api.http.dependencies import ContainerDep, IntakeDep, NowDep
 from api.http.responses import OrjsonResponse
 from api.http.schemas import CancelIn, HoldIn, OrderQuery, PlaceOrderIn
+from api.http.strict_route import StrictRoute
 from domain.errors import NotFound
 from domain.orders.order import Order
 from projections.order_status import iso
 from projections.order_status_queries import OrderFilter, list_orders, order_detail
 
-router = APIRouter(tags=["orders"])
+router = APIRouter(tags=["orders"], route_class=StrictRoute)
 
 
 @router.post("/orders", status_code=201, responses={200: {"description": "already placed"}})

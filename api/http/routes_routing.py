@@ -13,6 +13,7 @@ from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
 from api.http.responses import OrjsonResponse
 from api.http.schemas import Strict
+from api.http.strict_route import StrictRoute
 from domain.errors import NotFound
 from domain.fulfilment.routing_policy import NAME_PATTERN, RoutingPolicy
 from domain.fulfilment.routing_rules import normalise_rules
@@ -20,7 +21,7 @@ from domain.fulfilment.routing_schema import RuleSetSpec
 from projections.order_status_queries import order_detail
 from projections.routing import exception_queue, routing_of
 
-router = APIRouter(tags=["routing"])
+router = APIRouter(tags=["routing"], route_class=StrictRoute)
 Name = Annotated[str, Path(pattern=NAME_PATTERN)]
 Version = Annotated[int, Path(ge=1, le=1_000_000)]
 

@@ -22,10 +22,11 @@ from api.http.schemas_stock import (
     ReleaseIn,
     ReservationIn,
 )
+from api.http.strict_route import StrictRoute
 from domain.fulfilment.application import Outcome
 from projections.availability_queries import available_to_promise, inventory, locations
 
-router = APIRouter(tags=["stock"])
+router = APIRouter(tags=["stock"], route_class=StrictRoute)
 # A location named in the body must be registered (PUT /locations/{code}) first.
 UNKNOWN_LOCATION: dict[int | str, dict[str, Any]] = {
     404: {"description": "a location named in the body is not registered"}

@@ -7,7 +7,7 @@ and booleans or strings where a number belongs. It checks every string of
 every field, through lists and dicts and their keys, so a new field is
 covered without anyone remembering to annotate it.
 
-`strict_request`, registered on the app, covers what the models do not see:
+`strict_route.StrictRoute` covers what the models do not see:
 for the matched route it refuses query parameters the route does not
 declare, text that cannot be recorded in any query value or path parameter,
 and a body sent to a route that takes none. It reads the route's own
@@ -21,19 +21,14 @@ lengths counted after stripping), a moment its pattern (MOMENT_PATTERN).
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
 from functools import cache
-from types import GenericAlias, NoneType, UnionType
-from typing import Annotated, Any, Self, Union, get_args, get_origin
+from types import GenericAlias, NoneType
+from typing import Annotated, Any, Self, get_args
 from uuid import UUID
 
-from fastapi import Depends, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -49,7 +44,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from api.http.patterns import MAX_TEXT, MOMENT, MOMENT_PATTERN, describe_text
 from domain.moments import moment_problem
-from domain.text import plain_texts, text_problem, text_problems
+from domain.text import plain_texts, text_problems
 
 TEXT_FREE = (
     bool,
@@ -68,8 +63,6 @@ TEXT_FREE = (
 MULTI_LINE = object()
 # JSON has no dates and no enums: they arrive as text and are converted (and checked) here.
 FROM_TEXT = Field(strict=False)
-NO_BODY = "this operation takes no body"
-_EMPTY_OBJECT = re.compile(rb"\s*(\{\s*\})?\s*")
 
 
 def _publish_text_rules(schema: dict[str, Any], model: type[BaseModel]) -> None:
@@ -98,8 +91,17 @@ class Strict(BaseModel):
     @classmethod
     def _whole_numbers(cls, data: Any) -> Any:
         """JSON has one kind of number, and JSON Schema calls 3.0 an integer: a float with no
-        fraction is taken as the integer it is (3.5 still is no integer, True no number)."""
-        return _whole_numbers_as_ints(data)
+        fraction is taken as the integer it is (3.5 still is no integer, True no number).
+        The fields that hold models are left to them: each model converts its own."""
+        if not isinstance(data, dict):
+            return _whole_numbers_as_ints(data)
+        nested = _model_fields(cls)
+        converted = {
+            key: _whole_numbers_as_ints(inner)
+            for key, inner in data.items()
+            if key not in nested and isinstance(inner, float | dict | list)
+        }
+        return {**data, **converted} if converted else data
 
     @model_validator(mode="after")
     def _recordable_text(self) -> Self:
@@ -133,6 +135,25 @@ class StrictQuery(Strict):
     sent (not stripped), so that its parameters' published lengths and patterns are exact."""
 
     model_config = ConfigDict(strict=False, str_strip_whitespace=False)
+
+
+@cache
+def _model_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The names (and aliases) of the fields whose type holds a model."""
+    return frozenset(
+        key
+        for name, info in model.model_fields.items()
+        if any(_is_model(part) for part in _annotation_parts(info))
+        for key in (name, info.alias or name)
+    )
+
+
+def _is_model(part: Any) -> bool:
+    return (
+        isinstance(part, type)
+        and not isinstance(part, GenericAlias)
+        and issubclass(part, BaseModel)
+    )
 
 
 @cache
@@ -193,84 +214,3 @@ Moment = Annotated[
     AfterValidator(_in_range),
     Field(json_schema_extra={"pattern": MOMENT_PATTERN}),
 ]
-
-
-@dataclass(frozen=True)
-class Declared:
-    """What a route takes besides its path: query parameter names, and whether a body."""
-
-    query: frozenset[str]
-    body: bool
-
-
-async def strict_request(request: Request) -> None:
-    """Refuse what the matched route does not declare (see the module docstring)."""
-    route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
-        return
-    declared = _declared(request, route)
-    errors: list[dict[str, Any]] = []
-    for name, value in request.query_params.multi_items():
-        if name not in declared.query:
-            errors.append(_error("extra_forbidden", ("query", name), "unknown field", value))
-        elif problem := text_problem(value):
-            errors.append(_error("text", ("query", name), problem, value))
-    for name, value in request.path_params.items():
-        if problem := text_problem(str(value)):
-            errors.append(_error("text", ("path", name), problem, value))
-    if not declared.body and await _has_body(request):
-        errors.append(_error("no_body", ("body",), NO_BODY, None))
-    if errors:
-        raise RequestValidationError(errors)
-
-
-# Registered on the app (FastAPI(dependencies=[STRICT_REQUEST])), so it runs for every route.
-STRICT_REQUEST = Depends(strict_request)
-
-
-def _error(kind: str, loc: tuple[str, ...], message: str, value: object) -> dict[str, Any]:
-    return {"type": kind, "loc": loc, "msg": message, "input": value}
-
-
-async def _has_body(request: Request) -> bool:
-    """Anything but nothing, blanks or `{}` (which some clients send for "no body")."""
-    headers = request.headers
-    if headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers:
-        return False
-    return _EMPTY_OBJECT.fullmatch(await request.body()) is None
-
-
-def _declared(request: Request, route: APIRoute) -> Declared:
-    """Read once per route and app: the app's state outlives every request."""
-    cache: dict[int, Declared] | None = getattr(request.app.state, "strict_declared", None)
-    if cache is None:
-        cache = request.app.state.strict_declared = {}
-    if id(route) not in cache:
-        names: set[str] = set()
-        for alias, annotation in _query_parameters(route):
-            model = _model_of(annotation)
-            if model is None:
-                names.add(alias)
-            else:  # a query model: its fields are the parameters
-                names |= {info.alias or name for name, info in model.model_fields.items()}
-        cache[id(route)] = Declared(frozenset(names), route.body_field is not None)
-    return cache[id(route)]
-
-
-def _query_parameters(route: APIRoute) -> list[tuple[str, Any]]:
-    """(name, annotation) of the query parameters of the route and of its dependencies."""
-    parameters, pending = [], [route.dependant]
-    while pending:
-        dependant = pending.pop()
-        parameters += [(p.alias, p.field_info.annotation) for p in dependant.query_params]
-        pending.extend(dependant.dependencies)
-    return parameters
-
-
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    if get_origin(annotation) in (Union, UnionType):
-        options = [arg for arg in get_args(annotation) if arg is not NoneType]
-        annotation = options[0] if len(options) == 1 else None
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    return None
