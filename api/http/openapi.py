@@ -23,7 +23,7 @@ client can do next with the id it got back; the contract tests' stateful
 phase follows them.
 
 Parameters are described here too: a text parameter (path or query) that
-has no pattern of its own gets the one `strictness.strict_request` applies
+has no pattern of its own gets the one `strict_route.StrictRoute` applies
 to every value (no control characters or line breaks). Bodies say their own
 text rules (`strictness.Strict`).
 """

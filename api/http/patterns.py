@@ -27,7 +27,7 @@ _CONTROL = {
     False: r"\u0000-\u001f\u007f-\u009f\u2028\u2029",
     True: r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f",
 }
-# Any text a query value or path parameter may hold (strict_request: taken as sent).
+# Any text a query value or path parameter may hold (strict_route: taken as sent).
 PARAMETER_PATTERN = f"^[^{_CONTROL[False]}]*$"
 
 
