@@ -31,6 +31,7 @@ from pydantic import BaseModel
 from domain.text import text_problem
 
 NO_BODY = "this operation takes no body"
+REPEATED = "given more than once; this parameter takes one value"
 _EMPTY_OBJECT = re.compile(rb"\s*(\{\s*\})?\s*")
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -41,6 +42,7 @@ class Declared:
 
     query: frozenset[str]
     body: bool
+    repeatable: frozenset[str] = frozenset()  # parameters that take a list
 
 
 class StrictRoute(APIRoute):
@@ -62,11 +64,15 @@ class StrictRoute(APIRoute):
 async def refuse_undeclared(request: Request, declared: Declared) -> None:
     errors: list[dict[str, Any]] = []
     if request.scope["query_string"]:
+        seen: set[str] = set()
         for name, value in request.query_params.multi_items():
             if name not in declared.query:
                 errors.append(_error("extra_forbidden", ("query", name), "unknown field", value))
             elif problem := text_problem(value):
                 errors.append(_error("text", ("query", name), problem, value))
+            elif name in seen and name not in declared.repeatable:
+                errors.append(_error("repeated", ("query", name), REPEATED, value))
+            seen.add(name)
     for name, value in request.path_params.items():
         if problem := text_problem(str(value)):
             errors.append(_error("text", ("path", name), problem, value))
@@ -87,14 +93,22 @@ async def _parse_json(request: Request) -> None:
 
 
 def declared_by(route: APIRoute) -> Declared:
-    names: set[str] = set()
+    names: dict[str, Any] = {}  # name -> annotation
     for alias, annotation in _query_parameters(route):
         model = _model_of(annotation)
         if model is None:
-            names.add(alias)
+            names[alias] = annotation
         else:  # a query model: its fields are the parameters
-            names |= {info.alias or name for name, info in model.model_fields.items()}
-    return Declared(frozenset(names), route.body_field is not None)
+            names |= {info.alias or n: info.annotation for n, info in model.model_fields.items()}
+    repeatable = {name for name, annotation in names.items() if _is_list(annotation)}
+    return Declared(frozenset(names), route.body_field is not None, frozenset(repeatable))
+
+
+def _is_list(annotation: Any) -> bool:
+    """A list, set or tuple, optional or not: the parameter may be given several times."""
+    if get_origin(annotation) in (Union, UnionType):
+        return any(_is_list(arg) for arg in get_args(annotation))
+    return get_origin(annotation) in (list, set, frozenset, tuple)
 
 
 def _error(kind: str, loc: tuple[str, ...], message: str, value: object) -> dict[str, Any]:

@@ -281,6 +281,17 @@ def test_every_route_refuses_an_unknown_query_parameter(client: TestClient, dom:
     assert recorded(dom) == before
 
 
+def test_a_query_parameter_given_twice_is_refused_not_the_last_taken(client: TestClient):
+    """`?status=released&status=held` used to answer the held orders (the last value won)."""
+    for url in ["/orders?status=released&status=held", "/orders?limit=5&limit=6"]:
+        answer = client.get(url)
+        assert answer.status_code == 422, answer.text
+        name = url.split("?")[1].split("=")[0]
+        message = "given more than once; this parameter takes one value"
+        assert answer.json()["fields"] == [{"field": name, "message": message}]
+    assert client.get("/orders?status=held&limit=5").status_code == 200
+
+
 def test_every_route_without_a_body_refuses_one(client: TestClient, dom: Container):
     before = recorded(dom)
     bodiless = [(method, url) for method, url, route in every_route(client) if not route.body_field]
