@@ -77,7 +77,9 @@ class StockItem(Aggregate):
         # Deltas since the last applied count, so that a count can be placed in time.
         self.recent_deltas: list[tuple[datetime, int]] = []
         self.horizon: datetime | None = None  # movements before this are forgotten
-        self.recent_movements: set[str] = set()  # ids of movements applied, for retries
+        # Movements applied, by reference, with what each was ("received 5"): a retry of
+        # one changes nothing, another movement under its reference is refused.
+        self.recent_movements: dict[str, str] = {}
         self.movement_times: list[tuple[datetime, str]] = []
 
     def __deepcopy__(self, memo: dict[int, object]) -> StockItem:
@@ -120,7 +122,7 @@ class StockItem(Aggregate):
     def receive(self, quantity: int, reference: str, now: datetime) -> bool:
         """Add received units; a retry with the same reference changes nothing."""
         _check_quantity("quantity", quantity)
-        if reference in self.recent_movements:
+        if self._applied(reference, _movement("received", quantity)):
             return False
         self._received(
             quantity=quantity,
@@ -131,7 +133,7 @@ class StockItem(Aggregate):
         return True
 
     def adjust(self, delta: int, reason: str, reference: str, now: datetime) -> bool:
-        if reference in self.recent_movements:
+        if self._applied(reference, _movement("adjusted", delta)):
             return False
         if delta == 0:
             raise InvalidCommand([_problem("delta", "must not be 0")])
@@ -151,7 +153,7 @@ class StockItem(Aggregate):
 
     def record_damage(self, quantity: int, reason: str, reference: str, now: datetime) -> bool:
         _check_quantity("quantity", quantity)
-        if reference in self.recent_movements:
+        if self._applied(reference, _movement("damaged", quantity)):
             return False
         if quantity > self.on_hand:
             raise InsufficientStock(
@@ -260,19 +262,19 @@ class StockItem(Aggregate):
     def _received(
         self, quantity: int, reference: str, at: datetime, levels: dict[str, int]
     ) -> None:
-        self._move(quantity, at, reference)
+        self._move(quantity, at, (reference, _movement("received", quantity)))
 
     @event("Adjusted")
     def _adjusted(
         self, delta: int, reason: str, reference: str, at: datetime, levels: dict[str, int]
     ) -> None:
-        self._move(delta, at, reference)
+        self._move(delta, at, (reference, _movement("adjusted", delta)))
 
     @event("Damaged")
     def _damaged(
         self, quantity: int, reason: str, reference: str, at: datetime, levels: dict[str, int]
     ) -> None:
-        self._move(-quantity, at, reference)
+        self._move(-quantity, at, (reference, _movement("damaged", quantity)))
 
     @event(SafetyStockSet)
     def _safety_stock_set(self, quantity: int, levels: dict[str, int], at: datetime | None) -> None:
@@ -296,22 +298,39 @@ class StockItem(Aggregate):
         """A movement at or before the last applied count is already in that count."""
         return 0 if self.last_count_at is not None and at <= self.last_count_at else delta
 
-    def _move(self, delta: int, at: datetime, reference: str | None = None) -> None:
+    def _applied(self, reference: str, movement: str) -> bool:
+        """True when this movement was applied under this reference (a retry); a reference
+        applied to another movement is a Conflict, as an order id reused with other content."""
+        applied = self.recent_movements.get(reference)
+        if applied is not None and applied != movement:
+            raise Conflict(
+                f"reference {reference} was used for another movement of {self.sku} at "
+                f"{self.location_code} ({applied}), not {movement}"
+            )
+        return applied is not None
+
+    def _move(self, delta: int, at: datetime, movement: tuple[str, str] | None = None) -> None:
         self.on_hand = max(0, self.on_hand + self._uncounted(delta, at))
         self.recent_deltas.append((at, delta))
-        if reference is not None:
-            self.recent_movements.add(reference)
+        if movement is not None:
+            reference, what = movement
+            self.recent_movements[reference] = what
             self.movement_times.append((at, reference))
         if self.recent_deltas[0][0] < at - MOVEMENT_WINDOW:
             self.horizon = at - MOVEMENT_WINDOW
             self.recent_deltas = [(t, d) for t, d in self.recent_deltas if t >= self.horizon]
             expired = {ref for t, ref in self.movement_times if t < self.horizon}
-            self.recent_movements -= expired
+            for reference in expired:
+                self.recent_movements.pop(reference, None)
             self.movement_times = [(t, ref) for t, ref in self.movement_times if t >= self.horizon]
 
     def _forget_before(self, counted_at: datetime) -> None:
         self.last_count_at = counted_at
         self.recent_deltas = [(at, delta) for at, delta in self.recent_deltas if at > counted_at]
+
+
+def _movement(kind: str, quantity: int) -> str:
+    return f"{kind} {quantity}"
 
 
 def _problem(field_name: str, message: str) -> FieldProblem:

@@ -66,6 +66,10 @@ def test_counts_and_movements_show_in_availability_at_once(client: TestClient):
     again = client.post("/stock/movements", json={"location": "WH1", "sku": "A", "movement": "received",
                                                    "quantity": 5, "reference": "PO-7"})  # fmt: skip
     assert again.json()["changed"] is False and again.json()["on_hand"] == 15
+    other = client.post("/stock/movements", json={"location": "WH1", "sku": "A", "movement": "received",
+                                                   "quantity": 6, "reference": "PO-7"})  # fmt: skip
+    assert other.status_code == 409 and other.json()["error"] == "conflict", other.text
+    assert "PO-7 was used for another movement" in other.json()["detail"]
     items = client.get("/availability", params=[("sku", "A"), ("sku", "B"), ("channel", "webshop")])
     assert [(i["sku"], i["available_to_promise"]) for i in items.json()["items"]] == [
         ("A", 17),

@@ -352,11 +352,23 @@ def test_a_retried_damage_changes_nothing():
 
 
 def test_references_are_shared_by_all_movements():
+    """A reference names one movement: its retry changes nothing; another movement under it
+    (another kind or quantity) is refused as a Conflict (409), as an order id reused with
+    other content is; it used to answer 200 and change nothing."""
     item = an_item(on_hand=5)
     item.receive(5, "m1", NOW)
-    assert not item.adjust(-1, "lost", "m1", NOW)
-    assert not item.record_damage(1, "dropped", "m1", NOW)
+    item.collect_events()
+    assert not item.receive(5, "m1", NOW)
+    with pytest.raises(
+        Conflict, match="m1 was used for another movement .*received 5.*not received 6"
+    ):
+        item.receive(6, "m1", NOW)
+    with pytest.raises(Conflict, match="not adjusted -1"):
+        item.adjust(-1, "lost", "m1", NOW)
+    with pytest.raises(Conflict, match="not damaged 1"):
+        item.record_damage(1, "dropped", "m1", NOW)
     assert item.on_hand == 10
+    assert item.collect_events() == []
 
 
 def test_adjusting_below_zero_is_refused():

@@ -67,6 +67,11 @@ class StockItemMachine(RuleBasedStateMachine):
             return True
         return False
 
+    def other_movement(self, reference: str, movement: str) -> bool:
+        """The reference is still remembered for another movement: the command is a Conflict."""
+        applied = self.item.recent_movements.get(reference)
+        return applied is not None and applied != movement
+
     def reference(self, retry: bool, pick: int) -> str:
         if retry and self.used_references:
             return self.used_references[pick % len(self.used_references)]
@@ -123,6 +128,9 @@ class StockItemMachine(RuleBasedStateMachine):
         self.now += timedelta(minutes=after)
         reference = self.reference(retry, pick)
         fresh = reference not in self.item.recent_movements
+        if self.other_movement(reference, f"received {quantity}"):
+            assert self.refused(lambda: self.item.receive(quantity, reference, self.now), Conflict)
+            return
         changed = self.item.receive(quantity, reference, self.now)
         assert changed == fresh
         self.moved(changed, reference, quantity, "Received")
@@ -132,14 +140,17 @@ class StockItemMachine(RuleBasedStateMachine):
         self.now += timedelta(minutes=after)
         reference = self.reference(retry, pick)
         fresh = reference not in self.item.recent_movements
+        other = self.other_movement(reference, f"adjusted {delta}")
         result: list[bool] = []
         if self.refused(
             lambda: result.append(self.item.adjust(delta, "count fix", reference, self.now)),
             InvalidCommand,
             InsufficientStock,
+            Conflict,
         ):
-            assert fresh and (delta == 0 or self.on_hand + delta < 0)
+            assert other or (fresh and (delta == 0 or self.on_hand + delta < 0))
             return
+        assert not other
         assert result[0] == fresh
         self.moved(result[0], reference, delta, "Adjusted")
 
@@ -148,15 +159,18 @@ class StockItemMachine(RuleBasedStateMachine):
         self.now += timedelta(minutes=after)
         reference = self.reference(retry, pick)
         fresh = reference not in self.item.recent_movements
+        other = self.other_movement(reference, f"damaged {quantity}")
         result: list[bool] = []
         if self.refused(
             lambda: result.append(
                 self.item.record_damage(quantity, "dropped", reference, self.now)
             ),
             InsufficientStock,
+            Conflict,
         ):
-            assert fresh and quantity > self.on_hand
+            assert other or (fresh and quantity > self.on_hand)
             return
+        assert not other
         assert result[0] == fresh
         self.moved(result[0], reference, -quantity, "Damaged")
 
