@@ -360,7 +360,7 @@ def test_references_are_shared_by_all_movements():
     item.collect_events()
     assert not item.receive(5, "m1", NOW)
     with pytest.raises(
-        Conflict, match="m1 was used for another movement .*received 5.*not received 6"
+        Conflict, match=r"m1 was used for another movement .*received 5.*not received 6"
     ):
         item.receive(6, "m1", NOW)
     with pytest.raises(Conflict, match="not adjusted -1"):
