@@ -6,14 +6,17 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
+from starlette.concurrency import run_in_threadpool
 
+from api.bootstrap import Container
 from api.http.commands import AnswerDep, answered
 from api.http.dependencies import ContainerDep, IntakeDep, NowDep
 from api.http.responses import OrjsonResponse
 from api.http.schemas import CancelIn, HoldIn, OrderQuery, PlaceOrderIn
 from api.http.strict_route import StrictRoute
-from domain.errors import NotFound
-from domain.orders.order import Order
+from domain.errors import FieldProblem, InvalidCommand, NotFound
+from domain.orders.order import Order, order_id_for
+from domain.orders.placement import PlaceOrder
 from projections.order_status import iso
 from projections.order_status_queries import OrderFilter, list_orders, order_detail
 
@@ -21,14 +24,30 @@ router = APIRouter(tags=["orders"], route_class=StrictRoute)
 
 
 @router.post("/orders", status_code=201, responses={200: {"description": "already placed"}})
-async def place_order(body: PlaceOrderIn, intake: IntakeDep, now: NowDep) -> Response:
-    placement, settlement = await intake.place_settled(body.to_command(), now)
+async def place_order(
+    body: PlaceOrderIn, intake: IntakeDep, dom: ContainerDep, now: NowDep
+) -> Response:
+    command = body.to_command()
+    if command.pickup_location:
+        await run_in_threadpool(_check_pickup, dom, command)
+    placement, settlement = await intake.place_settled(command, now)
     return answered(
         settlement,
         order_document(placement.order),
         status_code=201 if placement.created else 200,
         headers={"Location": f"/orders/{placement.order.id}"},
     )
+
+
+def _check_pickup(dom: Container, command: PlaceOrder) -> None:
+    """A click & collect order names a registered, active location that offers pickup; else
+    422 and nothing recorded (it would wait for a pickup that can never be sourced). A retry
+    of an order already placed is not checked again: its answer is what was recorded."""
+    assert command.pickup_location is not None
+    if dom.orders.find(Order, order_id_for(command.channel, command.channel_order_id)):
+        return
+    if problem := dom.fulfilment.pickup_problem(command.pickup_location):
+        raise InvalidCommand([FieldProblem("pickup_location", problem)])
 
 
 @router.post("/orders/{order_id}/cancel")

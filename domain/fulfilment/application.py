@@ -13,7 +13,13 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain.errors import FieldProblem, InvalidCommand, NotFound
-from domain.fulfilment.location import Location, LocationProfile, check_profile, location_id_for
+from domain.fulfilment.location import (
+    Capability,
+    Location,
+    LocationProfile,
+    check_profile,
+    location_id_for,
+)
 from domain.fulfilment.network import DIRECTORY_ID, LocationDirectory
 from domain.fulfilment.routing import reject_shipment
 from domain.fulfilment.routing_policy import RoutingPolicy, policy_id_for
@@ -87,6 +93,17 @@ class Fulfilment(ContextApplication):
 
     def knows_location(self, code: str) -> bool:
         return self.find(Location, location_id_for(code)) is not None
+
+    def pickup_problem(self, code: str) -> str | None:
+        """Why customers cannot collect at `code`, or None when they can."""
+        location = self.find(Location, location_id_for(code))
+        if location is None:
+            return f"no location {code.upper()} is registered"
+        if not location.active:
+            return f"{location.code} is not active"
+        if Capability.PICKUP.value not in location.profile["capabilities"]:
+            return f"{location.code} does not offer pickup"
+        return None
 
     def get_location(self, code: str) -> Location:
         location = self.find(Location, location_id_for(code))

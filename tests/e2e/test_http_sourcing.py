@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.bootstrap import Container
@@ -162,6 +163,41 @@ def test_click_and_collect_sources_from_the_pickup_store(client: TestClient):
     decision = last_decision(client, order_id)
     assert decision["plan"] == {"SHOP": {"1": 1}}
     assert verdicts(decision, "NEAR-FULL")["click_and_collect"]["passed"] is False
+
+
+@pytest.mark.parametrize(
+    ("shop", "message"),
+    [
+        (None, "no location SHOP is registered"),
+        ({"capabilities": ["ships"]}, "SHOP does not offer pickup"),
+        ({"capabilities": ["ships", "pickup"], "active": False}, "SHOP is not active"),
+    ],
+)
+def test_click_and_collect_at_a_store_that_cannot_hand_it_over_is_refused(
+    client: TestClient, shop: dict | None, message: str
+):
+    """It was accepted and waited forever for a pickup no policy could ever source."""
+    given_network(client)
+    if shop is not None:
+        client.put("/locations/SHOP", json=a_location_body(type="store", **shop))
+    payload = an_order_payload(lines=1) | {"pickup_location": "shop"}
+    before = len(client.get("/orders").json()["items"])
+    answer = client.post("/orders", json=payload)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["fields"] == [{"field": "pickup_location", "message": message}]
+    assert len(client.get("/orders").json()["items"]) == before
+
+
+def test_a_retried_click_and_collect_order_answers_what_was_recorded(client: TestClient):
+    """The store stopped offering pickup after the order was placed: the retry is still 200."""
+    given_network(client)
+    client.put(
+        "/locations/SHOP", json=a_location_body(type="store", capabilities=["ships", "pickup"])
+    )
+    payload = an_order_payload(lines=1) | {"pickup_location": "SHOP"}
+    assert client.post("/orders", json=payload).status_code == 201
+    client.put("/locations/SHOP", json=a_location_body(type="store", capabilities=["ships"]))
+    assert client.post("/orders", json=payload).status_code == 200
 
 
 def test_a_kit_ships_from_one_location(client: TestClient):
