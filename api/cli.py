@@ -151,6 +151,22 @@ PolicyName = Annotated[str, typer.Argument(callback=_policy_name, help="e.g. def
 PolicyVersion = Annotated[int, typer.Argument(min=1, max=1_000_000)]
 
 
+@policy_cli.command("list")
+def list_policies() -> None:
+    """Every routing policy: its active version and each version's state."""
+    dom = bootstrap()
+    with _refusing():
+        policies = dom.fulfilment.policies()
+    if not policies:
+        typer.echo("no routing policies")
+    for policy in policies:
+        versions = ", ".join(
+            f"{number} {details['status']}" for number, details in sorted(policy.versions.items())
+        )
+        active = policy.active_version or "none"
+        typer.echo(f"{policy.name}: active {active}; versions {versions}")
+
+
 @policy_cli.command("draft")
 def draft_policy(
     name: PolicyName,

@@ -83,6 +83,23 @@ def retire_version(
     return answer("fulfilment", outcome.notification_id, document)
 
 
+@router.get("/routing-policies")
+def list_policies(dom: ContainerDep) -> Response:
+    """Every routing policy by name: its active version and each version's state."""
+    return OrjsonResponse({"items": [policy_summary(p) for p in dom.fulfilment.policies()]})
+
+
+def policy_summary(policy: RoutingPolicy) -> dict[str, Any]:
+    return {
+        "name": policy.name,
+        "active_version": policy.active_version,
+        "versions": [
+            {"version": number, "status": details["status"], "note": details["note"]}
+            for number, details in sorted(policy.versions.items())
+        ],
+    }
+
+
 @router.get("/routing-policies/{name}")
 def get_policy(name: Name, dom: ContainerDep) -> Response:
     """Configuration, read from the policy itself (every version and its history)."""

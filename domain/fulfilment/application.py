@@ -11,6 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
 from domain.errors import FieldProblem, InvalidCommand, NotFound
 from domain.fulfilment.location import (
@@ -129,6 +130,18 @@ class Fulfilment(ContextApplication):
 
     def retire_policy(self, name: str, version: int, now: datetime) -> Outcome:
         return self._change(lambda: self.get_policy(name), lambda p: p.retire(version, now))
+
+    def policies(self) -> list[RoutingPolicy]:
+        """Every routing policy, by name: found from the log's creation events (policies
+        are few, and this reads every one ever created, whatever release created it)."""
+        created, start, found = [get_topic(RoutingPolicy.Created)], 0, []
+        while batch := self.recorder.select_notifications(
+            start=start, limit=500, inclusive_of_start=False, topics=created
+        ):
+            found += [n.originator_id for n in batch]
+            start = batch[-1].id
+        policies = [self.find(RoutingPolicy, UUID(str(policy_id))) for policy_id in found]
+        return sorted((p for p in policies if p is not None), key=lambda p: p.name)
 
     def get_policy(self, name: str) -> RoutingPolicy:
         policy = self.find(RoutingPolicy, policy_id_for(name))

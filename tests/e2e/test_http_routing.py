@@ -36,6 +36,25 @@ def test_draft_activate_and_read_a_policy(client: TestClient):
     assert client.get("/routing-policies/default").json()["versions"][0]["status"] == "active"
 
 
+def test_the_policies_are_listed_by_name_with_their_versions(client: TestClient):
+    assert client.get("/routing-policies").json() == {"items": []}
+    for name in ("outlet", "default"):
+        client.post(f"/routing-policies/{name}/versions", json={"rules": RULES, "note": "v1"})
+    other = {"strategies": [{"name": "cheapest", "criteria": [{"kind": "priority"}]}]}
+    client.post("/routing-policies/default/versions", json={"rules": other})
+    client.post("/routing-policies/default/versions/2/activate")
+    listed = client.get("/routing-policies").json()["items"]
+    assert listed == [
+        {"name": "default", "active_version": 2, "versions": [
+            {"version": 1, "status": "draft", "note": "v1"},
+            {"version": 2, "status": "active", "note": ""},
+        ]},
+        {"name": "outlet", "active_version": None, "versions": [
+            {"version": 1, "status": "draft", "note": "v1"},
+        ]},
+    ]  # fmt: skip
+
+
 def test_bad_policies_are_refused_naming_the_problem(client: TestClient):
     bad = {"strategies": [{"criteria": [{"kind": "max_distance"}], "fallback": "pray"}]}
     answer = client.post("/routing-policies/default/versions", json={"rules": bad})
@@ -58,6 +77,11 @@ def test_the_cli_drafts_and_activates_from_a_file(tmp_path: Path):
         run_dom("policy", "draft", "default", str(tmp_path / "bad.json"), env=env).returncode == 2
     )
     assert run_dom("policy", "activate", "default", "9", env=env).returncode == 2
+    listed = run_dom("policy", "list", env=env)
+    assert listed.returncode == 0 and listed.stdout == "default: active 1; versions 1 active\n"
+    assert "retired" in run_dom("policy", "retire", "default", "1", env=env).stdout
+    listed = run_dom("policy", "list", env=env)
+    assert listed.stdout == "default: active none; versions 1 retired\n"
 
 
 def positions(dom: Container) -> tuple[int | None, int | None]:
