@@ -13,7 +13,8 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from domain.errors import FieldProblem, InvalidCommand, NotFound
+from domain.errors import Conflict, FieldProblem, InvalidCommand, NotFound
+from domain.fulfilment.fulfilment_order import FulfilmentOrder
 from domain.fulfilment.location import (
     Capability,
     Location,
@@ -240,13 +241,17 @@ class Fulfilment(ContextApplication):
     # --- reservations -------------------------------------------------------------
 
     def reserve(self, location: str, sku: str, order_id: str, lines: dict[str, int]) -> Outcome:
-        """Reserve all the lines or none; refused (InsufficientStock) below zero available."""
-
+        """Reserve all the lines or none, by hand (sourcing reserves for the orders it
+        sources); refused (InsufficientStock) below zero available."""
+        self._check_locations([location])
+        self._not_sourcing_s(order_id)
         return self._change(lambda: self._item(location, sku), lambda i: i.reserve(order_id, lines))
 
     def release(
         self, location: str, sku: str, order_id: str, line_ids: list[str] | None, now: datetime
     ) -> Outcome:
+        """Give back a reservation made by hand."""
+        self._not_sourcing_s(order_id)
         return self._change(
             lambda: self.stock_item(location, sku), lambda i: i.release(order_id, line_ids, now)
         )
@@ -273,6 +278,19 @@ class Fulfilment(ContextApplication):
     def _item(self, location: str, sku: str) -> StockItem:
         item = self.find(StockItem, stock_item_id_for(location, sku))
         return item if item is not None else StockItem(location_code=location.upper(), sku=sku)
+
+    def _not_sourcing_s(self, order_id: str) -> None:
+        """The reservations of an order dom sources are sourcing's: freeing one by hand would
+        leave the order allocated to stock another order can then take (an oversell)."""
+        try:
+            sourced = self.find(FulfilmentOrder, UUID(order_id)) is not None
+        except ValueError:
+            return  # not an order id of dom's: a reservation made by hand
+        if sourced:
+            raise Conflict(
+                f"the reservations of order {order_id} are sourcing's: cancel its lines or "
+                "reject its shipment to free them"
+            )
 
     def _check_locations(self, codes: Iterable[str]) -> None:
         unknown = sorted(code for code in set(codes) if not self.knows_location(code))

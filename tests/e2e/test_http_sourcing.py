@@ -200,6 +200,40 @@ def test_a_retried_click_and_collect_order_answers_what_was_recorded(client: Tes
     assert client.post("/orders", json=payload).status_code == 200
 
 
+def test_the_reservations_of_a_sourced_order_cannot_be_freed_or_added_by_hand(client: TestClient):
+    """Releasing them freed the stock while the order stayed allocated: an oversell."""
+    given_network(client)
+    order_id = place(client, quantity=2)
+    [(code, lines)] = last_decision(client, order_id)["plan"].items()
+    assert lines == {"1": 2}
+
+    def reserved() -> int:
+        levels = client.get("/inventory/SKU-1").json()["locations"]
+        return next(level["reserved"] for level in levels if level["location"] == code)
+
+    assert reserved() == 2
+    where = {"location": code, "sku": "SKU-1"}
+    released = client.post("/stock/reservations/release", json=where | {"order_id": order_id})
+    assert released.status_code == 409 and released.json()["error"] == "conflict", released.text
+    assert "are sourcing's" in released.json()["detail"]
+    added = client.post("/stock/reservations",
+                        json=where | {"order_id": order_id, "lines": {"9": 1}})  # fmt: skip
+    assert added.status_code == 409
+    assert reserved() == 2
+    by_hand = client.post("/stock/reservations",
+                          json=where | {"order_id": "store-sale-7", "lines": {"1": 1}})  # fmt: skip
+    assert by_hand.status_code == 200 and by_hand.json()["reserved"] == 3
+    freed = client.post("/stock/reservations/release", json=where | {"order_id": "store-sale-7"})
+    assert freed.status_code == 200 and freed.json()["reserved"] == 2
+
+
+def test_a_reservation_at_an_unknown_location_is_not_found_not_short_of_stock(client: TestClient):
+    answer = client.post("/stock/reservations", json={"location": "NOPE", "sku": "A",
+                                                      "order_id": "x1", "lines": {"1": 1}})  # fmt: skip
+    assert answer.status_code == 404 and answer.json()["error"] == "not_found", answer.text
+    assert "NOPE" in answer.json()["detail"]
+
+
 def test_a_kit_ships_from_one_location(client: TestClient):
     rules = {"strategies": [{"name": "kits", "criteria": [{"kind": "priority"}, {"kind": "keep_groups_together"}],
                              "fallback": "exception"}]}  # fmt: skip
