@@ -6,6 +6,7 @@ from typing import Annotated
 
 import pycountry
 from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
 
 from api.http.patterns import visible_class
 from api.http.strictness import MULTI_LINE, Moment, StrictQuery
@@ -18,18 +19,42 @@ from projections.order_status_queries import CURSOR
 
 def _known_country(value: str) -> str:
     if pycountry.countries.get(alpha_2=value.upper()) is None:
-        raise ValueError("not an ISO 3166-1 alpha-2 country code")
-    return value.upper()
+        raise PydanticCustomError("code", "not an ISO 3166-1 alpha-2 country code")
+    if value != value.upper():
+        raise PydanticCustomError(
+            "code", "an ISO code is written in upper case: {upper}", {"upper": value.upper()}
+        )
+    return value
 
 
 COUNTRIES = sorted(country.alpha_2 for country in pycountry.countries)
-# Published as the list of codes (lower case is taken too, and stored in upper case).
+# One rule for ISO codes (countries here, currencies, and the countries of routing rules):
+# upper case, exactly as the published lists write them.
 CountryCode = Annotated[
     str,
     Field(min_length=2, max_length=2, examples=["BE"], json_schema_extra={"enum": COUNTRIES}),
     AfterValidator(_known_country),
 ]
 CURRENCIES = sorted(MINOR_UNITS)  # those whose minor units dom knows
+
+
+def _known_currency(value: str) -> str:
+    if value.upper() not in MINOR_UNITS:
+        raise PydanticCustomError(
+            "code", "not an ISO 4217 currency code dom knows the minor units of"
+        )
+    if value != value.upper():
+        raise PydanticCustomError(
+            "code", "an ISO code is written in upper case: {upper}", {"upper": value.upper()}
+        )
+    return value
+
+
+CurrencyCode = Annotated[
+    str,
+    Field(min_length=3, max_length=3, examples=["EUR"], json_schema_extra={"enum": CURRENCIES}),
+    AfterValidator(_known_currency),
+]
 # domain.orders.placement's rule (something@host.tld, no blanks), with the lengths DNS and
 # mail allow: a local part of at most 64 characters, and 254 in all.
 _EMAIL_PART = visible_class(excluded="@")
@@ -70,9 +95,7 @@ class PlaceOrderIn(Strict):
     channel: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$", examples=["webshop"])]
     channel_order_id: Annotated[str, Field(min_length=1, max_length=128)]
     placed_at: Moment
-    currency: Annotated[
-        str, Field(pattern=r"^[A-Z]{3}$", examples=["EUR"], json_schema_extra={"enum": CURRENCIES})
-    ]
+    currency: CurrencyCode
     customer: CustomerIn
     shipping_address: AddressIn
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]

@@ -256,6 +256,24 @@ def test_booleans_and_text_are_not_numbers(
     assert recorded(dom) == (0, 0)
 
 
+def test_iso_codes_follow_one_rule_upper_case_as_published(client: TestClient, dom: Container):
+    """`eur` was refused while `be` was taken (and routing rules refused `be`): every ISO
+    code, in orders, locations and rules alike, is written in upper case, as the published
+    lists write it, and a lower-case one is refused naming the code to write."""
+    order = an_order_payload()
+    order["currency"] = "eur"
+    assert_refused(client.post("/orders", json=order), "currency",
+                   "an ISO code is written in upper case: EUR")  # fmt: skip
+    order = an_order_payload()
+    order["shipping_address"]["country"] = "be"
+    assert_refused(client.post("/orders", json=order), "shipping_address.country",
+                   "an ISO code is written in upper case: BE")  # fmt: skip
+    assert_refused(client.put("/locations/WH1", json=a_location_body(country="be")), "country",
+                   "an ISO code is written in upper case: BE")  # fmt: skip
+    assert recorded(dom) == (0, 0)
+    assert client.post("/orders", json=an_order_payload()).status_code == 201
+
+
 # --- undeclared query parameters and bodies -----------------------------------------
 
 
