@@ -13,7 +13,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from domain.errors import Conflict, FieldProblem, InvalidCommand, NotFound
+from domain.errors import Conflict, FieldProblem, InvalidCommand, NotFound, Problems
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
 from domain.fulfilment.location import (
     Capability,
@@ -188,16 +188,22 @@ class Fulfilment(ContextApplication):
 
         def attempt() -> CountReport:
             items: dict[UUID, StockItem] = {}
-            applied = 0
-            for count in counts:
+            applied, problems = 0, Problems()
+            for n, count in enumerate(counts):
                 item = items.get(stock_item_id_for(count.location, count.sku)) or self._item(
                     count.location, count.sku
                 )
                 items[item.id] = item
-                changed = item.count(count.quantity, count.counted_at)
-                if count.safety_stock is not None:
-                    changed = item.set_safety_stock(count.safety_stock, now) or changed
+                try:
+                    changed = item.count(count.quantity, count.counted_at)
+                    if count.safety_stock is not None:
+                        changed = item.set_safety_stock(count.safety_stock, now) or changed
+                except InvalidCommand as error:  # named by the count's place in the request
+                    for problem in error.problems:
+                        problems.add(f"counts.{n}.{problem.field}", problem.message)
+                    continue
                 applied += changed
+            problems.raise_if_any()
             pending = [item for item in items.values() if item.pending_events]
             position = last_notification_id(self.save(*pending)) if pending else None
             return CountReport(applied, len(counts) - applied, position)

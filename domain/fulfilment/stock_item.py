@@ -73,6 +73,7 @@ class StockItem(Aggregate):
         self.on_hand = 0
         self.safety_stock = 0
         self.reservations: dict[str, int] = {}
+        self.reserved_units = 0  # the sum of the reservations, kept as they change
         self.last_count_at: datetime | None = None
         # Deltas since the last applied count, so that a count can be placed in time.
         self.recent_deltas: list[tuple[datetime, int]] = []
@@ -94,7 +95,7 @@ class StockItem(Aggregate):
 
     @property
     def reserved(self) -> int:
-        return sum(self.reservations.values())
+        return self.reserved_units
 
     @property
     def available(self) -> int:
@@ -136,7 +137,7 @@ class StockItem(Aggregate):
         if self._applied(reference, _movement("adjusted", delta)):
             return False
         if delta == 0:
-            raise InvalidCommand([_problem("delta", "must not be 0")])
+            raise InvalidCommand([_problem("quantity", "an adjustment must not be 0")])
         if self.on_hand + delta < 0:
             raise InsufficientStock(
                 f"{self.sku} at {self.location_code}: {delta} would take on hand below 0 "
@@ -282,16 +283,18 @@ class StockItem(Aggregate):
 
     @event("Reserved")
     def _reserved(self, reservations: dict[str, int], levels: dict[str, int]) -> None:
+        self.reserved_units += sum(q - self.reservations.get(k, 0) for k, q in reservations.items())
         self.reservations.update(reservations)
 
     @event(ReservationsReleased)
     def _released(self, keys: list[str], levels: dict[str, int], at: datetime | None) -> None:
         for key in keys:
-            del self.reservations[key]
+            self.reserved_units -= self.reservations.pop(key)
 
     @event("Dispatched")
     def _dispatched(self, keys: list[str], at: datetime, levels: dict[str, int]) -> None:
         quantity = sum(self.reservations.pop(key) for key in keys)
+        self.reserved_units -= quantity
         self._move(-quantity, at)
 
     def _uncounted(self, delta: int, at: datetime) -> int:

@@ -172,3 +172,25 @@ def test_a_count_dated_outside_the_sane_range_is_refused_by_the_domain_too(dom, 
     with pytest.raises(InvalidCommand, match=r"counts\.0\.counted_at"):
         dom.fulfilment.count_stock([StockCount("WH1", "SKU-1", 5, counted_at)], NOW)
     assert dom.fulfilment.recorder.max_notification_id() == before
+
+
+def test_a_refused_count_is_named_by_its_place_in_the_request(dom: Container):
+    """The problems of the second count were reported as `counted_at`, not `counts.1...`."""
+    given_stock(dom, 10)
+    later = NOW + timedelta(days=3)
+    dom.fulfilment.move_stock("WH1", "A", Movement.RECEIVED, 1, "", "r1", NOW + timedelta(hours=1))
+    dom.fulfilment.move_stock("WH1", "A", Movement.RECEIVED, 1, "", "r2", later)
+    counts = [StockCount("WH1", "B", 5, later), StockCount("WH1", "A", 5, NOW + timedelta(hours=2))]
+    with pytest.raises(InvalidCommand) as refused:
+        dom.fulfilment.count_stock(counts, later)
+    assert [p.field for p in refused.value.problems] == ["counts.1.counted_at"]
+    assert dom.fulfilment.stock_item("WH1", "A").on_hand == 12
+    with pytest.raises(NotFound):  # nothing of the request was recorded, B's count neither
+        dom.fulfilment.stock_item("WH1", "B")
+
+
+def test_an_adjustment_of_nothing_names_the_field_the_caller_sent(dom: Container):
+    given_stock(dom, 10)
+    with pytest.raises(InvalidCommand) as refused:
+        dom.fulfilment.move_stock("WH1", "A", Movement.ADJUSTED, 0, "typo", "a1", NOW)
+    assert [p.field for p in refused.value.problems] == ["quantity"]
