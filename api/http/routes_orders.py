@@ -24,12 +24,10 @@ router = APIRouter(tags=["orders"], route_class=StrictRoute)
 
 
 @router.post("/orders", status_code=201, responses={200: {"description": "already placed"}})
-async def place_order(
-    body: PlaceOrderIn, intake: IntakeDep, dom: ContainerDep, now: NowDep
-) -> Response:
+async def place_order(body: PlaceOrderIn, intake: IntakeDep, now: NowDep) -> Response:
     command = body.to_command()
     if command.pickup_location:
-        await run_in_threadpool(_check_pickup, dom, command)
+        await run_in_threadpool(_check_pickup, intake.dom, command)
     placement, settlement = await intake.place_settled(command, now)
     return answered(
         settlement,
