@@ -39,11 +39,16 @@ LOCATION_COLUMNS = ("code", "name", "type", "country", "latitude", "longitude", 
 LISTS = ("channels", "working_days", "capabilities", "groups")
 ADDRESS = ("line1", "postal_code", "city")
 # Stock columns that are not text; the model checks the converted values.
-CONVERSIONS: dict[str, Callable[[str], Any]] = {
-    "quantity": int,
-    "safety_stock": int,
-    "counted_at": datetime.fromisoformat,
+CONVERSIONS: dict[str, tuple[Callable[[str], Any], str]] = {
+    "quantity": (int, "must be a whole number"),
+    "safety_stock": (int, "must be a whole number"),
+    "counted_at": (
+        datetime.fromisoformat,
+        "must be a date-time with an offset, e.g. 2026-11-26T08:00:00Z",
+    ),
 }
+BOOLEANS = {"true": True, "yes": True, "y": True, "1": True,
+            "false": False, "no": False, "n": False, "0": False}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -80,9 +85,9 @@ def stock_counts(path: Path) -> Iterator[tuple[int, StockCount | Rejected]]:
             yield line, Rejected(line, unrecordable)
             continue
         try:
-            for column, convert in CONVERSIONS.items():
+            for column, (convert, rule) in CONVERSIONS.items():
                 if column in values:
-                    values[column] = _converted(column, values[column], convert)
+                    values[column] = _converted(column, values[column], convert, rule)
             yield line, CountIn(**values).to_count()
         except ValueError as error:
             yield line, Rejected(line, _reason(error))
@@ -95,11 +100,12 @@ def _unrecordable(values: dict[str, str]) -> str | None:
     return "; ".join(problems) or None
 
 
-def _converted(column: str, text: str, convert: Callable[[str], Any]) -> Any:
+def _converted(column: str, text: str, convert: Callable[[str], Any], rule: str) -> Any:
+    """The column's value, or a plain reason naming the column (not Python's message)."""
     try:
         return convert(text)
-    except ValueError as error:
-        raise ValueError(f"{column}: {error}") from None
+    except ValueError:
+        raise ValueError(f"{column}: {rule} (not {text!r})") from None
 
 
 def location_profiles(path: Path) -> Iterator[tuple[int, LocationProfile | Rejected]]:
@@ -116,7 +122,10 @@ def location_profiles(path: Path) -> Iterator[tuple[int, LocationProfile | Rejec
             if key in values:
                 values[key] = [item.strip() for item in values[key].split(";") if item.strip()]
         if "active" in values:
-            values["active"] = values["active"].lower() in ("1", "true", "yes", "y")
+            if values["active"].lower() not in BOOLEANS:
+                yield line, Rejected(line, f"active: must be true or false (not {row['active']!r})")
+                continue
+            values["active"] = BOOLEANS[values["active"].lower()]
         values["address"] = {key: values.pop(key) for key in ADDRESS if key in values}
         try:
             # Text columns: numbers and booleans are converted from it, as in a query string.
@@ -152,20 +161,32 @@ def import_stock(
     if chunk:
         report.add(_count(dom, chunk, now, rejected))
     dom.runtime.catch_up_all()
-    return report, rejected
+    return report, sorted(rejected, key=lambda item: item.line)
 
 
 def _count(
     dom: Container, chunk: list[tuple[int, StockCount]], now: datetime, rejected: list[Rejected]
 ) -> CountReport:
     """Apply a chunk; lines the application refuses (e.g. dated in the future) are rejected."""
-    good = []
+    good: list[tuple[int, StockCount]] = []
     for line, count in chunk:
         if count.from_the_future(now):
             rejected.append(Rejected(line, "counted_at: is in the future"))
         else:
-            good.append(count)
-    return dom.fulfilment.count_stock(good, now) if good else CountReport(0, 0, None)
+            good.append((line, count))
+    while good:
+        try:
+            return dom.fulfilment.count_stock([count for _, count in good], now)
+        except InvalidCommand as error:  # counts.N.field: the chunk's Nth line, rejected
+            refused: dict[int, list[str]] = {}
+            for problem in error.problems:
+                place, _, field = problem.field.removeprefix("counts.").partition(".")
+                if not place.isdigit() or int(place) >= len(good):
+                    raise
+                refused.setdefault(int(place), []).append(f"{field}: {problem.message}")
+            rejected += [Rejected(good[n][0], "; ".join(why)) for n, why in refused.items()]
+            good = [item for n, item in enumerate(good) if n not in refused]
+    return CountReport(0, 0, None)
 
 
 def import_locations(

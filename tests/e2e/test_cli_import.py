@@ -134,3 +134,83 @@ def test_csv_fields_that_cannot_be_recorded_reject_their_line_naming_the_column(
         7: "sku",
     }
     assert [(row["location"], row["on_hand"]) for row in inventory(dom.store, "G")] == [("WH1", 7)]
+
+
+# --- every rejected line: its number, its column, a plain reason, in file order ---------
+
+
+def test_active_must_say_yes_or_no_and_is_not_read_as_no(dom: Container, tmp_path: Path):
+    """`active=maybe` became an inactive location."""
+    path = tmp_path / "locations.csv"
+    path.write_text(
+        "code,name,type,country,latitude,longitude,time_zone,active\n"
+        "WH1,Antwerp DC,warehouse,BE,51.2,4.4,Europe/Brussels,maybe\n"
+        "WH2,Ghent DC,warehouse,BE,51.0,3.7,Europe/Brussels,no\n"
+        "WH3,Liege DC,warehouse,BE,50.6,5.5,Europe/Brussels,Yes\n"
+    )
+    report, refused = import_locations(dom, path, NOW, tqdm(disable=True))
+    assert [(r.line, r.reason) for r in refused] == [
+        (2, "active: must be true or false (not 'maybe')")
+    ]
+    assert report.applied == 2
+    assert not dom.fulfilment.knows_location("WH1")
+    assert not dom.fulfilment.get_location("WH2").active
+    assert dom.fulfilment.get_location("WH3").active
+
+
+def test_stock_lines_are_rejected_in_file_order_with_plain_reasons(dom: Container, tmp_path: Path):
+    """Python's own messages ('invalid literal for int()') and lines reported out of order."""
+    path = tmp_path / "locations.csv"
+    path.write_text(
+        "code,name,type,country,latitude,longitude,time_zone\n"
+        "WH1,Antwerp DC,warehouse,BE,51.2,4.4,Europe/Brussels\n"
+    )
+    import_locations(dom, path, NOW, tqdm(disable=True))
+    stock = tmp_path / "stock.csv"
+    stock.write_text(
+        "location,sku,quantity,counted_at\n"
+        "WH1,A,5,2099-01-01T00:00:00Z\n"
+        "WH1,B,five,2026-11-26T10:00:00Z\n"
+        "WH1,C,5,yesterday\n"
+        "WH1,D,5,2026-11-26T10:00:00Z\n"
+    )
+    report, refused = import_stock(dom, stock, 100, NOW, tqdm(disable=True))
+    assert [(r.line, r.reason) for r in refused] == [
+        (2, "counted_at: is in the future"),
+        (3, "quantity: must be a whole number (not 'five')"),
+        (4, "counted_at: must be a date-time with an offset, e.g. 2026-11-26T08:00:00Z "
+            "(not 'yesterday')"),
+    ]  # fmt: skip
+    assert report.applied == 1
+
+
+def test_a_count_the_domain_refuses_rejects_its_line_and_the_chunk_goes_on(
+    dom: Container, tmp_path: Path
+):
+    """A count older than the movements kept to place it used to stop the whole import."""
+    from datetime import timedelta
+
+    from domain.fulfilment.application import Movement, StockCount
+
+    path = tmp_path / "locations.csv"
+    path.write_text(
+        "code,name,type,country,latitude,longitude,time_zone\n"
+        "WH1,Antwerp DC,warehouse,BE,51.2,4.4,Europe/Brussels\n"
+    )
+    import_locations(dom, path, NOW, tqdm(disable=True))
+    dom.fulfilment.count_stock([StockCount("WH1", "A", 1, NOW)], NOW)
+    dom.fulfilment.move_stock("WH1", "A", Movement.RECEIVED, 1, "", "r1", NOW)
+    later = NOW + timedelta(days=3)
+    dom.fulfilment.move_stock("WH1", "A", Movement.RECEIVED, 1, "", "r2", later)
+    stock = tmp_path / "stock.csv"
+    stock.write_text(
+        "location,sku,quantity,counted_at\n"
+        "WH1,B,4,2026-11-26T10:00:00Z\n"
+        f"WH1,A,9,{(NOW + timedelta(hours=1)).isoformat()}\n"
+        "WH1,C,6,2026-11-26T10:00:00Z\n"
+    )
+    report, refused = import_stock(dom, stock, 100, later, tqdm(disable=True))
+    assert [(r.line, r.reason.partition(":")[0]) for r in refused] == [(3, "counted_at")]
+    assert "older than the movements kept" in refused[0].reason
+    assert report.applied == 2
+    assert [row["on_hand"] for row in inventory(dom.store, "C")] == [6]
