@@ -220,13 +220,21 @@ def simulate(
     import orjson
 
     from api.simulate import simulate as run
+    from domain.fulfilment.routing_rules import normalise_rules
 
     end = _aware(end) if end else datetime.now(UTC)
     start = _aware(start) if start else end - timedelta(days=30)
+    if start >= end:
+        typer.echo(
+            f"--from ({start.isoformat()}) must be before --to ({end.isoformat()})", err=True
+        )
+        raise typer.Exit(2)
+    with _refusing(f"{policy}: "):  # what is wrong with the file is said of the file
+        rules = normalise_rules(orjson.loads(policy.read_bytes()))
     dom = bootstrap()
     try:
-        with _refusing(f"{policy}: "):
-            report = run(dom, orjson.loads(policy.read_bytes()), start, end)
+        with _refusing("the history could not be replayed: "):
+            report = run(dom, rules, start, end)
     finally:
         dom.close()
     typer.echo(f"{report.orders} orders released from {start.isoformat()} to {end.isoformat()}")

@@ -25,6 +25,7 @@ from uuid import UUID
 
 from adapters.settings import Settings
 from api.bootstrap import Container, bootstrap
+from domain.errors import NotFound
 from domain.fulfilment.application import Movement, StockCount
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
 from domain.fulfilment.location import Capability, Location, LocationProfile, LocationType
@@ -106,6 +107,8 @@ def _seed(
     before = start - timedelta(seconds=1)
     for record in profiles.values():
         sim.fulfilment.define_location(_profile(record), before)
+    # Stock of a location registered after the period did not exist in it.
+    items = {key: i for key, i in items.items() if i.location_code in profiles}
     counts = [
         StockCount(i.location_code, i.sku, i.on_hand, before, i.safety_stock)
         for i in items.values()
@@ -135,12 +138,26 @@ def _replay(
                 sim.fulfilment.count_stock(
                     [StockCount(item.location_code, item.sku, event.quantity, event.counted_at)], at
                 )
-            else:
-                quantity = event.delta if name == "Adjusted" else event.quantity
+            elif quantity := _as_it_went(sim, item, name, event):
                 sim.fulfilment.move_stock(item.location_code, item.sku, MOVES[name], quantity,
                                           getattr(event, "reason", ""), event.reference, at)  # fmt: skip
         sim.runtime.catch_up_all()
     return released
+
+
+def _as_it_went(sim: Container, item: StockItem, name: str, event: Any) -> int:
+    """The movement's quantity, as far as the simulated stock can take it. Live, a count
+    recorded late is placed in time under movements recorded before it, so a damage can be
+    more than the simulated item holds when replayed in business time; live, on hand then
+    stopped at zero, and so does the simulation (0: nothing to move)."""
+    quantity: int = event.delta if name == "Adjusted" else event.quantity
+    if name == "Received" or (name == "Adjusted" and quantity > 0):
+        return quantity
+    try:
+        on_hand = sim.fulfilment.stock_item(item.location_code, item.sku).on_hand
+    except NotFound:
+        on_hand = 0
+    return max(quantity, -on_hand) if name == "Adjusted" else min(quantity, on_hand)
 
 
 def _outcome(dom: Container, order_ids: list[str], end: datetime) -> Outcome:

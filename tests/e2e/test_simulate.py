@@ -136,3 +136,55 @@ def test_a_backorder_is_sourced_again_at_the_time_the_stock_arrived(durable_stor
     assert sourced["at"] == arrived.isoformat()  # within the period, not the day it is replayed
     assert ("fill rate", "100.0%", "100.0%") in report.measures
     assert report.differences == []
+
+
+def test_a_late_count_under_an_earlier_recorded_damage_replays(durable_store: Settings):
+    """Live: 10 on hand, 8 damaged at 03:00, then a count of 3 dated 02:00 recorded after it
+    (on hand 3 - 8 stops at 0). Replayed in business time the count comes first and the
+    damage is more than on hand: the simulation failed, blaming the policy file."""
+    dom = bootstrap(durable_store)
+    try:
+        before = START - timedelta(hours=1)
+        dom.fulfilment.define_location(a_location("NEAR", latitude=51.2, longitude=4.4), before)
+        dom.fulfilment.count_stock([StockCount("NEAR", "SKU-1", 10, before)], before)
+        dom.fulfilment.draft_policy("default", NEAREST, "", before)
+        dom.fulfilment.activate_policy("default", 1, before)
+        damaged_at = START + timedelta(hours=3)
+        dom.fulfilment.move_stock(
+            "NEAR", "SKU-1", Movement.DAMAGED, 8, "dropped", "D-1", damaged_at
+        )
+        counted_at = START + timedelta(hours=2)
+        dom.fulfilment.count_stock([StockCount("NEAR", "SKU-1", 3, counted_at)], damaged_at)
+        assert dom.fulfilment.stock_item("NEAR", "SKU-1").on_hand == 0
+        report = simulate(dom, NEAREST, START, NOW)
+        assert report.orders == 0
+    finally:
+        dom.close()
+
+
+def test_a_period_before_a_location_existed_replays_without_it(durable_store: Settings):
+    """Stock of a location registered after `--to` was seeded, and the simulation failed."""
+    dom = seeded(durable_store)
+    try:
+        later = NOW + timedelta(minutes=1)
+        dom.fulfilment.define_location(a_location("NEW", latitude=50.0, longitude=4.0), later)
+        dom.fulfilment.count_stock([StockCount("NEW", "SKU-1", 9, later)], later)
+        report = simulate(dom, NEAREST, START, START + timedelta(hours=3))
+        assert report.orders == 2
+    finally:
+        dom.close()
+
+
+def test_the_cli_says_what_is_wrong_and_whose_fault_it_is(tmp_path: Path):
+    dom = seeded(Settings(data_dir=tmp_path / "var"))
+    dom.close()
+    policy = tmp_path / "nearest.json"
+    policy.write_text(json.dumps(NEAREST))
+    env = dom_env(tmp_path, None)
+    backwards = run_dom("simulate", "--policy", str(policy), "--from", NOW.isoformat(),
+                        "--to", START.isoformat(), env=env)  # fmt: skip
+    assert backwards.returncode == 2
+    assert "--from" in backwards.stderr and "must be before --to" in backwards.stderr
+    (tmp_path / "bad.json").write_text("{not json")
+    refused = run_dom("simulate", "--policy", str(tmp_path / "bad.json"), env=env)
+    assert refused.returncode == 2 and refused.stderr.startswith(str(tmp_path / "bad.json"))
