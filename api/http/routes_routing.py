@@ -139,6 +139,23 @@ def get_exceptions(dom: ContainerDep, kind: ExceptionKind | None = None) -> Resp
     return OrjsonResponse({"items": exception_queue(dom.store, kind.value if kind else None)})
 
 
+@router.get("/shipments/{shipment_id}", tags=["fulfilment"])
+def get_shipment(shipment_id: UUID, dom: ContainerDep) -> Response:
+    """What a location is asked to ship for an order, its state and how it got there."""
+    shipment = dom.fulfilment.get_shipment(shipment_id)
+    return OrjsonResponse({
+        "shipment_id": str(shipment.id),
+        "order_id": shipment.order_id,
+        "location": shipment.location,
+        "attempt": shipment.attempt,
+        "status": shipment.status,
+        "lines": [{"line_id": line_id, "sku": shipment.skus[line_id], "quantity": quantity}
+                  for line_id, quantity in sorted(shipment.lines.items())],
+        "requested_at": shipment.requested_at.isoformat(),
+        "history": shipment.history,
+    })  # fmt: skip
+
+
 @router.post("/shipments/{shipment_id}/reject", tags=["fulfilment"])
 def reject_shipment(
     shipment_id: UUID, body: RejectIn, dom: ContainerDep, now: NowDep, answer: AnswerDep

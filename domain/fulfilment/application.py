@@ -232,6 +232,12 @@ class Fulfilment(ContextApplication):
 
         return self._change(lambda: self._item(location, sku), move)
 
+    def get_shipment(self, shipment_id: UUID) -> Shipment:
+        shipment = self.find(Shipment, shipment_id)
+        if shipment is None:
+            raise NotFound(f"shipment {shipment_id} not found")
+        return shipment
+
     def stock_item_by_id(self, item_id: UUID) -> StockItem:
         item = self.find(StockItem, item_id)
         if item is None:

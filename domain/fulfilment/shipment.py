@@ -35,7 +35,10 @@ class Shipment(Aggregate):
         self.location = location
         self.lines = lines
         self.skus = skus  # line id -> sku, for releasing reservations
+        self.attempt = attempt  # the sourcing decision that requested it
+        self.requested_at = at
         self.status = "requested"
+        self.history: list[dict[str, str]] = [{"status": "requested", "at": at.isoformat()}]
 
     def reject(self, reason: str, now: datetime) -> bool:
         if self.status == "rejected":
@@ -60,6 +63,8 @@ class Shipment(Aggregate):
             self.lines.pop(line_id, None)
         if not self.lines:
             self.status = "cancelled"
+        self.history.append({"status": "lines_cancelled", "at": at.isoformat(), "reason": reason,
+                             "lines": ",".join(line_ids)})  # fmt: skip
 
     class Rejected(Aggregate.Event):
         reason: str
@@ -73,3 +78,4 @@ class Shipment(Aggregate):
         self, reason: str, order_id: str, location: str, lines: dict[str, int], at: datetime
     ) -> None:
         self.status = "rejected"
+        self.history.append({"status": "rejected", "at": at.isoformat(), "reason": reason})

@@ -103,6 +103,28 @@ def test_a_rejection_routes_the_lines_elsewhere(client: TestClient):
     )
 
 
+def test_a_shipment_reads_back_with_its_lines_state_and_history(client: TestClient):
+    """There was no GET for shipments: a rejected one could only be seen in the routing."""
+    given_network(client)
+    order_id = place(client)
+    shipment = last_decision(client, order_id)["shipments"]["NEAR-FULL"]
+    requested = client.get(f"/shipments/{shipment}").json()
+    assert requested | {"requested_at": None, "history": None} == {
+        "shipment_id": shipment, "order_id": order_id, "location": "NEAR-FULL", "attempt": 1,
+        "status": "requested", "lines": [{"line_id": "1", "sku": "SKU-1", "quantity": 1}],
+        "requested_at": None, "history": None,
+    }  # fmt: skip
+    client.post(f"/shipments/{shipment}/reject", json={"reason": "shelf empty"})
+    rejected = client.get(f"/shipments/{shipment}").json()
+    assert rejected["status"] == "rejected"
+    assert [(h["status"], h.get("reason")) for h in rejected["history"]] == [
+        ("requested", None),
+        ("rejected", "shelf empty"),
+    ]
+    missing = client.get("/shipments/00000000-0000-0000-0000-000000000001")
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+
+
 def test_a_backorder_is_sourced_when_stock_arrives(client: TestClient):
     given_network(client)
     order_id = place(client, quantity=20)  # nobody has 20
