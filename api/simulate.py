@@ -28,7 +28,7 @@ from api.bootstrap import Container, bootstrap
 from domain.errors import NotFound
 from domain.fulfilment.application import Movement, StockCount
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
-from domain.fulfilment.location import Capability, Location, LocationProfile, LocationType
+from domain.fulfilment.location import Location, profile_of
 from domain.fulfilment.routing_rules import normalise_rules
 from domain.fulfilment.sourcing import great_circle_km
 from domain.fulfilment.stock_item import StockItem
@@ -106,7 +106,7 @@ def _seed(
 ) -> None:
     before = start - timedelta(seconds=1)
     for record in profiles.values():
-        sim.fulfilment.define_location(_profile(record), before)
+        sim.fulfilment.define_location(profile_of(record), before)
     # Stock of a location registered after the period did not exist in it.
     items = {key: i for key, i in items.items() if i.location_code in profiles}
     counts = [
@@ -322,15 +322,6 @@ def _dated(events: Iterable[Any]) -> Iterator[tuple[datetime | None, Any]]:
 
 def _code_of(live: Container, location_id: UUID) -> str:
     return str(live.fulfilment.repository.get(location_id).code)
-
-
-def _profile(record: dict[str, Any]) -> LocationProfile:
-    values = dict(record)
-    values["type"] = LocationType(values["type"])
-    values["capabilities"] = tuple(Capability(c) for c in values["capabilities"])
-    for key in ("channels", "working_days", "groups"):
-        values[key] = tuple(values.get(key, ()))
-    return LocationProfile(**values)
 
 
 def _command(placement: dict[str, Any]) -> PlaceOrder:

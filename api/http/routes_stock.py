@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
@@ -17,6 +18,7 @@ from api.http.schemas_stock import (
     AvailabilityQuery,
     CountsIn,
     LocationIn,
+    LocationPatchIn,
     LocationQuery,
     MovementIn,
     ReleaseIn,
@@ -24,6 +26,7 @@ from api.http.schemas_stock import (
 )
 from api.http.strict_route import StrictRoute
 from domain.fulfilment.application import Outcome
+from domain.fulfilment.location import profile_of
 from projections.availability_queries import available_to_promise, inventory, locations
 
 router = APIRouter(tags=["stock"], route_class=StrictRoute)
@@ -47,6 +50,20 @@ def put_location(
         outcome.notification_id,
         lambda: dom.fulfilment.get_location(code).profile,
         status_code=201 if created else 200,
+    )
+
+
+@router.patch("/locations/{code}")
+def patch_location(
+    code: CodeInPath, body: LocationPatchIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
+    """Change the fields sent and keep the others (PUT replaces the whole profile); an
+    unknown location is 404. Nothing sent, or nothing different, records nothing."""
+    current = profile_of(dom.fulfilment.get_location(code).profile)
+    profile = replace(current, **body.changes())
+    _, outcome = dom.fulfilment.define_location(profile, now, TIME_ZONES)
+    return answer(
+        "fulfilment", outcome.notification_id, lambda: dom.fulfilment.get_location(code).profile
     )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import available_timezones
 
-from pydantic import Field, field_validator
+from pydantic import Field, create_model, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 
 from api.http.patterns import text_pattern
 from api.http.schemas import CountryCode, LineId
@@ -72,6 +74,44 @@ class LocationIn(Strict):
         for key in ("channels", "working_days", "capabilities", "groups"):
             values[key] = tuple(values[key])
         return LocationProfile(code=code.upper(), **values)
+
+
+def _every_field_optional(model: type[LocationIn]) -> dict[str, Any]:
+    """Each field of `model` with its rules, not required (unset: not sent)."""
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        # Not nullable: left out is "keep", and null is refused (the schema says so too).
+        fields[name] = (info.annotation, FieldInfo.merge_field_infos(info, default=None))
+    return fields
+
+
+class _LocationChanges(LocationIn):
+    """PATCH /locations/{code}: only the fields to change, each under the rules of PUT."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict) and (nulls := sorted(k for k, v in data.items() if v is None)):
+            raise PydanticCustomError(
+                "null", "null is no value here: leave out the fields to keep ({fields})",
+                {"fields": ", ".join(nulls)},
+            )  # fmt: skip
+        return data
+
+    def changes(self) -> dict[str, Any]:
+        values = self.model_dump(exclude_unset=True)
+        for key in ("channels", "working_days", "capabilities", "groups"):
+            if key in values:
+                values[key] = tuple(values[key])
+        return values
+
+
+if TYPE_CHECKING:  # what it offers; built below with every field of LocationIn optional
+    LocationPatchIn = _LocationChanges
+else:
+    LocationPatchIn = create_model(
+        "LocationPatchIn", __base__=_LocationChanges, **_every_field_optional(LocationIn)
+    )
 
 
 class CountIn(Strict):

@@ -64,6 +64,16 @@ class LocationProfile:
         return record
 
 
+def profile_of(record: dict[str, Any]) -> LocationProfile:
+    """The profile a location's stored record describes (`LocationProfile.as_record` back)."""
+    values = dict(record)
+    values["type"] = LocationType(values["type"])
+    values["capabilities"] = tuple(Capability(c) for c in values["capabilities"])
+    for key in ("channels", "working_days", "groups"):
+        values[key] = tuple(values.get(key, ()))
+    return LocationProfile(**values)
+
+
 def location_id_for(code: str) -> UUID:
     return uuid5(LOCATION_NAMESPACE, code.upper())
 

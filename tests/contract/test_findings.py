@@ -73,7 +73,7 @@ def test_a_405_names_every_method_the_path_takes(client: TestClient):
     answer = client.options("/orders")
     assert answer.status_code == 405
     assert answer.headers["allow"] == "GET, POST"
-    assert client.delete("/locations/WH1").headers["allow"] == "PUT"
+    assert client.delete("/locations/WH1").headers["allow"] == "PATCH, PUT"
 
 
 def test_drafting_the_same_rules_again_answers_a_documented_200(client: TestClient):

@@ -32,6 +32,38 @@ def test_put_location_creates_then_changes_then_changes_nothing(client: TestClie
     ] == ["WH1"]
 
 
+def test_put_replaces_the_profile_and_patch_changes_only_what_is_sent(
+    client: TestClient, dom: Container
+):
+    """PUT reset fields it was not given without a word: it is a full replace (documented),
+    and PATCH changes the fields sent, under the same rules, keeping the others."""
+    client.put("/locations/WH1", json=a_location_body(priority=5, groups=["north"]))
+    replaced = client.put("/locations/WH1", json=a_location_body()).json()
+    assert replaced["priority"] == 100 and replaced["groups"] == []
+    client.put("/locations/WH1", json=a_location_body(priority=5, groups=["north"]))
+    patched = client.patch("/locations/WH1", json={"daily_capacity": 80, "active": False})
+    assert patched.status_code == 200, patched.text
+    profile = patched.json()
+    assert (profile["daily_capacity"], profile["active"]) == (80, False)
+    assert (profile["priority"], profile["groups"], profile["name"]) == (5, ["north"], "Antwerp DC")
+    before = recorded_fulfilment(dom)
+    assert client.patch("/locations/WH1", json={"daily_capacity": 80}).status_code == 200
+    assert client.patch("/locations/WH1", json={}).status_code == 200
+    for body, field in [({"priority": -1}, "priority"), ({"country": "be"}, "country"),
+                        ({"name": None}, "body"), ({"colour": "red"}, "colour"),
+                        ({"time_zone": "Mars/Base"}, "time_zone")]:  # fmt: skip
+        refused = client.patch("/locations/WH1", json=body)
+        assert refused.status_code == 422, (body, refused.text)
+        assert field in [problem["field"] for problem in refused.json()["fields"]], refused.text
+    assert recorded_fulfilment(dom) == before
+    missing = client.patch("/locations/NOPE", json={"priority": 1})
+    assert missing.status_code == 404
+
+
+def recorded_fulfilment(dom: Container) -> int:
+    return dom.fulfilment.recorder.max_notification_id() or 0
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
