@@ -28,14 +28,18 @@ class RoutingView:
             (order_id, attempt, at, decision.get("strategy"), decision.get("policy_version"),
              decision.get("fallback"), orjson.dumps(decision).decode()),
         )  # fmt: skip
-        self.sql.execute("DELETE FROM exceptions WHERE order_id = {}", (order_id,))
         kind = KINDS.get(decision.get("fallback") or "")
-        if kind and decision["unfilled"]:
-            reason = decision.get("reason") or _reason(decision)
-            self.sql.execute(
-                "INSERT INTO exceptions VALUES ({}, {}, {}, {}, {})",
-                (order_id, kind, reason, orjson.dumps(decision["unfilled"]).decode(), at),
-            )
+        if not (kind and decision["unfilled"]):
+            self.clear(order_id)
+            return
+        # Still waiting after another attempt: what it waits for is the latest decision's,
+        # since when is the first time it started waiting (kept, not reset by each retry).
+        reason = decision.get("reason") or _reason(decision)
+        self.sql.execute(
+            "INSERT INTO exceptions VALUES ({}, {}, {}, {}, {}) ON CONFLICT (order_id) DO UPDATE "
+            "SET kind = excluded.kind, reason = excluded.reason, lines = excluded.lines",
+            (order_id, kind, reason, orjson.dumps(decision["unfilled"]).decode(), at),
+        )
 
     def clear(self, order_id: str) -> None:
         self.sql.execute("DELETE FROM exceptions WHERE order_id = {}", (order_id,))
@@ -72,6 +76,15 @@ def routing_of(store: ReadStore, order_id: str) -> list[dict[str, Any]]:
         (order_id,),
     )
     return [orjson.loads(row["record"]) | {"decided_at": row["decided_at"]} for row in rows]
+
+
+def waiting_of(store: ReadStore, order_id: str) -> dict[str, Any] | None:
+    """What the order waits for (stock or a person), since when, and for which lines."""
+    rows = store.query("SELECT * FROM exceptions WHERE order_id = {}", (order_id,))
+    if not rows:
+        return None
+    row = dict(rows[0], lines=orjson.loads(rows[0]["lines"]))
+    return {key: row[key] for key in ("kind", "reason", "lines", "since")}
 
 
 def exception_queue(store: ReadStore, kind: str | None = None) -> list[dict[str, Any]]:

@@ -19,6 +19,8 @@ from domain.orders.order import Order, order_id_for
 from domain.orders.placement import PlaceOrder
 from projections.order_status import iso
 from projections.order_status_queries import OrderFilter, list_orders, order_detail
+from projections.parked import parked_items
+from projections.routing import waiting_of
 
 router = APIRouter(tags=["orders"], route_class=StrictRoute)
 
@@ -81,7 +83,9 @@ def get_order(order_id: UUID, dom: ContainerDep) -> Response:
     detail = order_detail(dom.store, str(order_id))
     if detail is None:
         raise NotFound(f"order {order_id} not found")
-    return OrjsonResponse(detail)
+    parked = [entry for entry in parked_items(dom.store) if entry["subject"] == str(order_id)]
+    waiting = {"waiting": waiting_of(dom.store, str(order_id)), "parked": parked}
+    return OrjsonResponse(detail | waiting)
 
 
 def order_document(order: Order) -> dict[str, Any]:

@@ -146,3 +146,20 @@ def store_version_1_release(dom: Container, item_id: UUID) -> None:
         topic=stored.topic, state=dom.fulfilment.mapper.transcoder.encode(state),
     )  # fmt: skip
     dom.fulfilment.recorder.insert_events([stored])
+
+
+def test_an_order_keeps_the_time_it_started_waiting_through_failed_retries(dom: Container):
+    """Each failed retry reset `since`, so an order waiting for days looked new."""
+    from projections.routing import exception_queue
+
+    order_id = backordered(dom, quantity=5)
+    [waiting] = exception_queue(dom.store)
+    first = waiting["since"]
+    dom.fulfilment.move_stock("WH1", "SKU-1", Movement.RECEIVED, 2, "", "PO-1", ARRIVED_AT)
+    dom.runtime.catch_up_all()
+    assert len(decisions(dom, order_id)) == 2  # tried again, still short
+    [still] = exception_queue(dom.store)
+    assert still["order_id"] == str(order_id) and still["since"] == first
+    dom.fulfilment.move_stock("WH1", "SKU-1", Movement.RECEIVED, 3, "", "PO-2", NOW)
+    dom.runtime.catch_up_all()
+    assert exception_queue(dom.store) == []
