@@ -134,7 +134,10 @@ def test_a_backorder_is_sourced_when_stock_arrives(client: TestClient):
     assert [(item["order_id"], item["kind"]) for item in queue] == [(order_id, "backordered")]
     detail = client.get(f"/orders/{order_id}").json()  # the order's own detail says so too
     assert detail["waiting"] | {"since": None} == {
-        "kind": "backordered", "reason": queue[0]["reason"], "lines": {"1": 20}, "since": None
+        "kind": "backordered",
+        "reason": queue[0]["reason"],
+        "lines": {"1": 20},
+        "since": None,
     }
     assert detail["waiting"]["since"] == queue[0]["since"] and detail["parked"] == []
     client.post("/stock/movements", json={"location": "FAR", "sku": "SKU-1", "movement": "received",
