@@ -23,8 +23,13 @@ class RoutingView:
     def record_decision(
         self, order_id: str, attempt: int, decision: dict[str, Any], at: str
     ) -> None:
+        # Decisions recorded before every decision carried its attempt are numbered by the
+        # event's version: a later attempt may meet that number, and the later one is kept.
         self.sql.execute(
-            "INSERT INTO routing_decisions VALUES ({}, {}, {}, {}, {}, {}, {})",
+            "INSERT INTO routing_decisions VALUES ({}, {}, {}, {}, {}, {}, {}) "
+            "ON CONFLICT (order_id, attempt) DO UPDATE SET decided_at = excluded.decided_at, "
+            "strategy = excluded.strategy, policy_version = excluded.policy_version, "
+            "fallback = excluded.fallback, record = excluded.record",
             (order_id, attempt, at, decision.get("strategy"), decision.get("policy_version"),
              decision.get("fallback"), orjson.dumps(decision).decode()),
         )  # fmt: skip
@@ -72,7 +77,8 @@ class RoutingProjection:
 
 def routing_of(store: ReadStore, order_id: str) -> list[dict[str, Any]]:
     rows = store.query(
-        "SELECT record, decided_at FROM routing_decisions WHERE order_id = {} ORDER BY attempt",
+        "SELECT record, decided_at FROM routing_decisions WHERE order_id = {} "
+        "ORDER BY decided_at, attempt",
         (order_id,),
     )
     return [orjson.loads(row["record"]) | {"decided_at": row["decided_at"]} for row in rows]
@@ -95,7 +101,13 @@ def exception_queue(store: ReadStore, kind: str | None = None) -> list[dict[str,
         rows = store.query(
             "SELECT * FROM exceptions " + clause + " ORDER BY since, order_id", params
         )
-        items = [dict(row, lines=orjson.loads(row["lines"])) for row in rows]
+        items = [
+            dict(row, lines=orjson.loads(row["lines"]), actions=[{
+                "name": "retry", "method": "POST",
+                "href": f"/exceptions/orders/{row['order_id']}/retry",
+            }])
+            for row in rows
+        ]  # fmt: skip
     if kind in (None, "parked"):
         items += parked_items(store)
     return sorted(items, key=lambda item: item["since"])

@@ -139,6 +139,20 @@ def get_exceptions(dom: ContainerDep, kind: ExceptionKind | None = None) -> Resp
     return OrjsonResponse({"items": exception_queue(dom.store, kind.value if kind else None)})
 
 
+@router.post("/exceptions/orders/{order_id}/retry")
+def retry_sourcing(order_id: UUID, dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
+    """Source a waiting order again now, by the active policy; its new decision is answered
+    (and explained in its routing). Nothing left to source: 200, nothing recorded."""
+    outcome = dom.fulfilment.source_again(order_id, now)
+
+    def document() -> dict[str, Any]:
+        decisions = routing_of(dom.store, str(order_id))
+        return {"order_id": str(order_id), "sourced_again": outcome.changed,
+                "decision": decisions[-1] if decisions else None}  # fmt: skip
+
+    return answer("fulfilment", outcome.notification_id, document)
+
+
 @router.get("/shipments/{shipment_id}", tags=["fulfilment"])
 def get_shipment(shipment_id: UUID, dom: ContainerDep) -> Response:
     """What a location is asked to ship for an order, its state and how it got there."""

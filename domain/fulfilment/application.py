@@ -23,7 +23,7 @@ from domain.fulfilment.location import (
     location_id_for,
 )
 from domain.fulfilment.network import DIRECTORY_ID, LocationDirectory
-from domain.fulfilment.routing import reject_shipment
+from domain.fulfilment.routing import reject_shipment, source_order
 from domain.fulfilment.routing_policy import RoutingPolicy, policy_id_for
 from domain.fulfilment.shipment import Shipment
 from domain.fulfilment.stock_item import StockItem, stock_item_id_for
@@ -165,6 +165,24 @@ class Fulfilment(ContextApplication):
             return Outcome(
                 bool(changed), last_notification_id(self.save(*changed)) if changed else None
             )
+
+        return _retrying(attempt)
+
+    def source_again(self, order_id: UUID, now: datetime) -> Outcome:
+        """Source an order's open lines again now, by the active policy: an operator's retry
+        of an order waiting for stock or a person. An order with nothing left to source
+        changes nothing (a retry of the retry, or an order sourced meanwhile)."""
+
+        def attempt() -> Outcome:
+            unit = Unit(self)
+            order = unit.get(FulfilmentOrder, order_id)
+            if order is None:
+                raise NotFound(f"order {order_id} is not known to fulfilment")
+            if not order.needs_sourcing:
+                return Outcome(False, None)
+            latest = order.latest_at or now
+            source_order(unit, order, max(now, latest))
+            return Outcome(True, last_notification_id(self.save(*unit.changed())))
 
         return _retrying(attempt)
 

@@ -163,3 +163,28 @@ def test_an_order_keeps_the_time_it_started_waiting_through_failed_retries(dom: 
     dom.fulfilment.move_stock("WH1", "SKU-1", Movement.RECEIVED, 3, "", "PO-2", NOW)
     dom.runtime.catch_up_all()
     assert exception_queue(dom.store) == []
+
+
+def test_a_decision_numbered_by_its_version_does_not_stop_the_routing_view(dom: Container):
+    """Decisions without an attempt (no active policy, before they carried one) are numbered
+    by their event's version; a later attempt with that number replaced nothing and stalled
+    the view. The later one is kept, and decisions read back in the order they were made."""
+    from uuid import uuid4
+
+    from projections.routing import RoutingProjection, routing_of
+
+    order_id = uuid4()
+
+    def sourced(version: int, decision: dict[str, Any], at: datetime) -> Any:
+        return FulfilmentOrder.Sourced(originator_id=order_id, originator_version=version,
+                                       timestamp=at, decision=decision, at=at)  # fmt: skip
+
+    legacy = {"plan": {}, "unfilled": {"1": 1}, "fallback": "exception", "strategy": None}
+    events = [
+        sourced(3, legacy, RELEASED_AT),
+        sourced(4, legacy | {"attempt": 2}, ARRIVED_AT),
+        sourced(5, legacy | {"attempt": 3, "fallback": None, "unfilled": {}}, NOW),
+    ]
+    with dom.store.transaction() as sql:
+        RoutingProjection().apply(sql, events)
+    assert [d.get("attempt") for d in routing_of(dom.store, str(order_id))] == [2, 3]
