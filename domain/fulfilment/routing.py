@@ -31,8 +31,8 @@ def source_order(unit: Unit, order: FulfilmentOrder, now: datetime) -> None:
     wanted = order.to_source()
     policy = unit.get(RoutingPolicy, policy_id_for(DEFAULT_POLICY))
     if policy is None or policy.active_version is None:
-        attempt = {"attempt": order.decisions + 1, "at": now.isoformat()}
-        order.record_decision(_no_policy(wanted) | attempt, now)
+        numbered = {"attempt": order.decisions + 1, "at": now.isoformat()}
+        order.record_decision(_no_policy(wanted) | numbered, now)
         return
     version, rules = policy.rules()
     candidates, seen = _candidates(unit, wanted, now, set(order.excluded))
