@@ -9,6 +9,7 @@ from adapters.persistence import event_store_env, schema_lock
 from adapters.readstore import ReadStore
 from adapters.settings import Settings
 from domain.fulfilment.application import Fulfilment
+from domain.fulfilment.oversold import WhenStockFallsUnderReservationsSourceAgain
 from domain.fulfilment.policies import WhenOrdersChangeFulfilThem, WhenStockRisesSourceBackorders
 from domain.orders.application import Orders
 from domain.orders.policies import WhenFulfilmentDecidesRollUp
@@ -46,6 +47,7 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
     policies: list[tuple[Policy, Any, Any]] = [
         (WhenOrdersChangeFulfilThem(), orders, fulfilment),
         (WhenStockRisesSourceBackorders(), fulfilment, fulfilment),
+        (WhenStockFallsUnderReservationsSourceAgain(), fulfilment, fulfilment),
         (WhenFulfilmentDecidesRollUp(), fulfilment, orders),
     ]
     followers: list[Follower | PolicyFollower] = [

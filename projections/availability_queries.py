@@ -38,7 +38,16 @@ def inventory(store: ReadStore, sku: str) -> list[dict[str, Any]]:
         "JOIN locations l ON l.code = s.location_code WHERE s.sku = {} ORDER BY s.location_code",
         (sku,),
     )
-    return [dict(row, active=bool(row["active"])) for row in rows]
+    return [shown(dict(row, active=bool(row["active"]))) for row in rows]
+
+
+def shown(levels: dict[str, Any]) -> dict[str, Any]:
+    """Levels as people read them: available never below zero; units reserved beyond what is
+    on hand (an oversell the oversold policy is sourcing away) said as `oversold`."""
+    return levels | {
+        "available": max(0, levels["available"]),
+        "oversold": max(0, levels["reserved"] - levels["on_hand"]),
+    }
 
 
 def locations(

@@ -27,7 +27,7 @@ from api.http.schemas_stock import (
 from api.http.strict_route import StrictRoute
 from domain.fulfilment.application import Outcome
 from domain.fulfilment.location import profile_of
-from projections.availability_queries import available_to_promise, inventory, locations
+from projections.availability_queries import available_to_promise, inventory, locations, shown
 
 router = APIRouter(tags=["stock"], route_class=StrictRoute)
 # A location named in the body must be registered (PUT /locations/{code}) first.
@@ -127,15 +127,10 @@ def release_reservation(
 def _levels(answer: Answer, dom: Container, location: str, sku: str, outcome: Outcome) -> Response:
     def levels() -> dict[str, Any]:
         item = dom.fulfilment.stock_item(location, sku)
-        return {
-            "changed": outcome.changed,
-            "location": item.location_code,
-            "sku": item.sku,
-            "on_hand": item.on_hand,
-            "reserved": item.reserved,
-            "safety_stock": item.safety_stock,
-            "available": item.available,
-        }
+        return {"changed": outcome.changed, "location": item.location_code, "sku": item.sku} | shown(
+            {"on_hand": item.on_hand, "reserved": item.reserved,
+             "safety_stock": item.safety_stock, "available": item.available}
+        )  # fmt: skip
 
     return answer("fulfilment", outcome.notification_id, levels)
 

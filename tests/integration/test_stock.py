@@ -38,7 +38,7 @@ def test_a_count_shows_in_availability_at_once(dom: Container):
     assert available_to_promise(dom.store, ["A"], "webshop")[0]["available_to_promise"] == 7
     assert inventory(dom.store, "A")[0] | {"updated_at": None} == {
         "location": "WH1", "type": "warehouse", "active": True, "on_hand": 10, "reserved": 3,
-        "safety_stock": 0, "available": 7, "updated_at": None,
+        "safety_stock": 0, "available": 7, "oversold": 0, "updated_at": None,
     }  # fmt: skip
 
 
@@ -194,3 +194,20 @@ def test_an_adjustment_of_nothing_names_the_field_the_caller_sent(dom: Container
     with pytest.raises(InvalidCommand) as refused:
         dom.fulfilment.move_stock("WH1", "A", Movement.ADJUSTED, 0, "typo", "a1", NOW)
     assert [p.field for p in refused.value.problems] == ["quantity"]
+
+
+def test_availability_is_never_shown_below_zero_and_an_oversell_is_said(dom: Container):
+    """A reservation made by hand beyond a later count showed available -6, silently."""
+    given_stock(dom, 10)
+    dom.fulfilment.reserve("WH1", "A", "store-sale-1", {"1": 8})
+    later = NOW + timedelta(minutes=5)
+    outcome = dom.fulfilment.count_stock([StockCount("WH1", "A", 2, later)], later)
+    settled(dom, outcome.notification_id)
+    [levels] = inventory(dom.store, "A")
+    assert (levels["on_hand"], levels["reserved"], levels["available"], levels["oversold"]) == (
+        2,
+        8,
+        0,
+        6,
+    )
+    assert available_to_promise(dom.store, ["A"], "webshop")[0]["available_to_promise"] == 0
