@@ -56,6 +56,7 @@ def source_order(unit: Unit, order: FulfilmentOrder, now: datetime) -> None:
         "shipments": shipments,
         "stock_seen": seen,
     }
+    record["candidates"] += [_rejected_earlier(code) for code in sorted(order.excluded)]
     order.record_decision(record, now)
     for sku in {skus[line_id] for line_id in decision.unfilled}:
         if order.status is FulfilmentStatus.BACKORDERED:
@@ -140,6 +141,14 @@ def _backorders(unit: Unit, sku: str) -> Backorders:
     found = unit.get(Backorders, backorders_id_for(sku), lambda: Backorders(sku=sku))
     assert found is not None
     return found
+
+
+def _rejected_earlier(code: str) -> dict[str, Any]:
+    """A location left out because it rejected this order's shipment before: it is no
+    candidate any more, and the explanation says so rather than leave it out silently."""
+    verdict = {"criterion": "rejected_earlier", "passed": False, "value": None, "unit": ""}
+    return {"location": code, "excluded": True, "rank": None, "allocated": {},
+            "verdicts": [verdict]}  # fmt: skip
 
 
 def _no_policy(order: OrderToSource) -> dict[str, Any]:

@@ -169,6 +169,8 @@ class Decision:
     network: Network
     findings: list[Finding] = field(default_factory=list)
     ranked: list[int] = field(default_factory=list)  # candidate positions, best first
+    # Why a ranked location ships nothing when the allocation criteria left it out.
+    left_out: dict[str, str] = field(default_factory=dict)
 
     @property
     def ranks(self) -> dict[int, int]:
@@ -185,12 +187,23 @@ class Decision:
              "unit": f.unit}
             for f in self.findings
         ]  # fmt: skip
+        for verdict in verdicts:
+            if verdict["unit"] == "km" and verdict["value"] is None:
+                verdict["unknown"] = "the order's address has no coordinates"
         excluded = any(v["passed"] is False for v in verdicts) or self.strategy is None
-        return {"location": code, "excluded": excluded, "rank": rank,
-                "allocated": self.plan.get(code, {}), "verdicts": verdicts}  # fmt: skip
+        allocated = self.plan.get(code, {})
+        explained = {"location": code, "excluded": excluded, "rank": rank,
+                     "allocated": allocated, "verdicts": verdicts}  # fmt: skip
+        if rank is not None and not allocated:
+            explained["allocation"] = self.left_out.get(code) or (
+                "not needed: every line was placed at a location ranked higher"
+                if not self.unfilled
+                else "cannot ship the lines left from its stock"
+            )
+        return explained
 
     def as_record(self) -> dict[str, Any]:
-        return {
+        record = {
             "policy_version": self.policy_version,
             "strategy": self.strategy,
             "plan": self.plan,
@@ -198,6 +211,10 @@ class Decision:
             "fallback": self.fallback.value if self.fallback else None,
             "candidates": [self.explain(code) for code in self.network.codes],
         }
+        small = sorted(r for r in self.left_out.values() if r.startswith("min_shipment_value"))
+        if self.unfilled and small:
+            record["reason"] = "; ".join(small)
+        return record
 
 
 def source(
@@ -224,9 +241,12 @@ def source(
             assert finding.passed is not None
             eligible &= finding.passed
     ranked = _rank(run, strategy, eligible, findings)
-    plan, unfilled = allocate(run, ranked, strategy)
+    left_out: dict[str, str] = {}
+    plan, unfilled = allocate(run, ranked, strategy, left_out)
     fallback = strategy.fallback if unfilled else None
-    return Decision(version, strategy.name, plan, unfilled, fallback, network, findings, ranked)
+    return Decision(
+        version, strategy.name, plan, unfilled, fallback, network, findings, ranked, left_out
+    )
 
 
 def choose_strategy(order: OrderToSource, rules: RuleSet) -> Strategy | None:
@@ -291,7 +311,8 @@ def _exclude(run: _Sourcing, criterion: Criterion) -> Finding:
     kind, nan = criterion.kind, network.nan
     if kind == "max_distance":
         km = run.distances()
-        return Finding(kind, np.isnan(km) | (km <= float(criterion.param("km"))), km, "km")
+        # Without the order's coordinates the distance is unknown: not a pass.
+        return Finding(kind, ~np.isnan(km) & (km <= float(criterion.param("km"))), km, "km")
     if kind in ("location_type", "location_group"):
         attribute = "type" if kind == "location_type" else "groups"
         include = [network.having(attribute, v) for v in criterion.param("include", [])]
@@ -355,10 +376,13 @@ def _score(run: _Sourcing, criterion: Criterion) -> tuple[Floats, Floats, str]:
     return -filled, filled, "lines in stock"
 
 
-def allocate(run: _Sourcing, ranked: list[int],
-             strategy: Strategy) -> tuple[dict[str, dict[str, int]], dict[str, int]]:  # fmt: skip
-    """Assign lines to ranked locations under the strategy's allocation criteria."""
+def allocate(
+    run: _Sourcing, ranked: list[int], strategy: Strategy, left_out: dict[str, str] | None = None
+) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """Assign lines to ranked locations under the strategy's allocation criteria; why a
+    ranked location was left out by one of them goes into `left_out`."""
     order, network = run.order, run.network
+    left_out = {} if left_out is None else left_out
     kinds = {criterion.kind: criterion for criterion in strategy.criteria}
     units = _units(order, "keep_groups_together" in kinds)
     plan: dict[str, dict[str, int]] = {}
@@ -367,12 +391,20 @@ def allocate(run: _Sourcing, ranked: list[int],
         whole = run.whole_order()
         first = next((n for n in ranked if whole[n]), None)
         if first is not None:
-            plan = {network.codes[first]: {line.line_id: line.quantity for line in order.lines}}
+            chosen = network.codes[first]
+            plan = {chosen: {line.line_id: line.quantity for line in order.lines}}
+            for n in ranked:
+                left_out[network.codes[n]] = f"fewest_shipments: {chosen} ships the whole order"
     if not plan:
         plan, unfilled = _greedy(run, ranked, kinds, units)
+        if "max_splits" in kinds and unfilled:
+            limit = kinds["max_splits"].param("max")
+            for n in ranked:
+                left_out.setdefault(network.codes[n], f"max_splits: the order already ships "
+                                    f"from {len(plan)} location(s), at most {limit + 1}")  # fmt: skip
     if "min_shipment_value" in kinds:
         minimum = Decimal(str(kinds["min_shipment_value"].param("amount")))
-        _enforce_minimum(order, minimum, plan, unfilled)
+        _enforce_minimum(order, minimum, plan, unfilled, left_out)
     return plan, unfilled
 
 
@@ -446,14 +478,12 @@ def _place_partially(line: LineToSource, network: Network, ranked: list[int],
 
 
 def _enforce_minimum(order: OrderToSource, minimum: Decimal, plan: dict[str, dict[str, int]],
-                     unfilled: dict[str, int]) -> None:  # fmt: skip
+                     unfilled: dict[str, int], left_out: dict[str, str]) -> None:  # fmt: skip
     """Shipments worth less than the minimum are not sent; their lines stay unfilled."""
     prices = {line.line_id: line.unit_price for line in order.lines}
-    small = [
-        code
-        for code, lines in plan.items()
-        if sum(prices[i] * q for i, q in lines.items()) < minimum
-    ]
-    for code in small:
+    values = {code: sum(prices[i] * q for i, q in lines.items()) for code, lines in plan.items()}
+    for code in [code for code, value in values.items() if value < minimum]:
+        left_out[code] = (f"min_shipment_value: its shipment from {code} ({values[code]}) "
+                          f"would be under {minimum}")  # fmt: skip
         for line_id, quantity in plan.pop(code).items():
             unfilled[line_id] = unfilled.get(line_id, 0) + quantity

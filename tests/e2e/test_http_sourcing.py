@@ -94,7 +94,8 @@ def test_a_rejection_routes_the_lines_elsewhere(client: TestClient):
     assert rejected.json()["rejected"] is True
     again = last_decision(client, order_id)
     assert again["plan"] == {"FAR": {"1": 1}} and again["attempt"] == 2
-    assert "NEAR-FULL" not in [c["location"] for c in again["candidates"]]
+    [gone] = [c for c in again["candidates"] if c["location"] == "NEAR-FULL"]
+    assert gone["excluded"] and gone["verdicts"][0]["criterion"] == "rejected_earlier"
     inventory = {row["location"]: row for row in client.get("/inventory/SKU-1").json()["locations"]}
     assert inventory["NEAR-FULL"]["reserved"] == 0 and inventory["FAR"]["reserved"] == 1
     assert (

@@ -128,7 +128,8 @@ def test_max_distance_excludes_a_location_further_than_the_limit():
     assert verdict(decision, "NEAR", "max_distance")["value"] == pytest.approx(41.3, abs=0.5)
 
 
-def test_max_distance_passes_every_location_when_the_order_has_no_coordinates():
+def test_max_distance_without_the_orders_coordinates_is_unknown_not_a_pass():
+    """It passed everywhere: a strategy limited to 100 km shipped from Paris to anywhere."""
     far = a_candidate("FAR", PARIS, {"A": 5}, priority=1)
     near = a_candidate("NEAR", ANTWERP, {"A": 5}, priority=50)
 
@@ -139,15 +140,15 @@ def test_max_distance_passes_every_location_when_the_order_has_no_coordinates():
         near,
     )
 
-    assert decision.plan == {"FAR": {"1": 1}}
+    assert decision.plan == {} and decision.unfilled == {"1": 1}
     assert verdict(decision, "FAR", "max_distance") == {
         "criterion": "max_distance",
-        "passed": True,
+        "passed": False,
         "value": None,
         "unit": "km",
+        "unknown": "the order's address has no coordinates",
     }
-    assert decision.explain("FAR")["rank"] == 1
-    assert decision.explain("NEAR")["rank"] == 2
+    assert decision.explain("FAR")["excluded"] and decision.explain("NEAR")["excluded"]
 
 
 def test_location_type_include_keeps_only_those_types():
@@ -568,6 +569,15 @@ def test_without_fewest_shipments_lines_go_to_the_best_ranked_location_holding_t
     assert decision.plan == {"NEAR": {"1": 1}, "FAR": {"2": 1}}
 
 
+def test_a_ranked_location_that_ships_nothing_says_why():
+    near = a_candidate("NEAR", MECHELEN, {"A": 1})
+    far = a_candidate("FAR", LIEGE, {"A": 1})
+    decision = sourced(an_order(a_line("1", "A")), rules("distance"), near, far)
+    assert decision.explain("FAR")["allocation"] == (
+        "not needed: every line was placed at a location ranked higher"
+    )
+
+
 def test_fewest_shipments_prefers_one_location_that_fills_everything_even_if_ranked_lower():
     # given
     near = a_candidate("NEAR", MECHELEN, {"A": 1})
@@ -582,8 +592,11 @@ def test_fewest_shipments_prefers_one_location_that_fills_everything_even_if_ran
     assert decision.explain("NEAR")["allocated"] == {}
     assert decision.explain("FAR")["rank"] == 2
     assert decision.explain("FAR")["allocated"] == {"1": 1, "2": 1}
-    # allocation criteria give no verdicts of their own
+    # allocation criteria give no verdicts of their own, but say why a location ranked
+    # first ships nothing
     assert [v["criterion"] for v in decision.explain("FAR")["verdicts"]] == ["distance"]
+    assert decision.explain("NEAR")["allocation"] == "fewest_shipments: FAR ships the whole order"
+    assert "allocation" not in decision.explain("FAR")
 
 
 def test_fewest_shipments_splits_when_no_location_can_fill_everything():
@@ -614,6 +627,9 @@ def test_max_splits_leaves_lines_beyond_the_allowed_shipments_unfilled():
     assert decision.explain("Z")["rank"] == 3
     assert decision.explain("Z")["excluded"] is False
     assert decision.explain("Z")["allocated"] == {}
+    assert decision.explain("Z")["allocation"] == (
+        "max_splits: the order already ships from 2 location(s), at most 2"
+    )
 
 
 def test_max_splits_still_uses_locations_already_shipping():
@@ -674,6 +690,9 @@ def test_min_shipment_value_drops_a_shipment_under_the_amount():
     assert decision.fallback is Fallback.BACKORDER
     assert decision.explain("Y")["allocated"] == {}
     assert decision.explain("Y")["rank"] == 2
+    why = "min_shipment_value: its shipment from Y (5) would be under 20"
+    assert decision.explain("Y")["allocation"] == why
+    assert decision.as_record()["reason"] == why  # not "no eligible location"
 
 
 def test_min_shipment_value_sends_a_shipment_worth_exactly_the_amount():
