@@ -96,8 +96,10 @@ def machine_for(dom: Container, fresh: Fulfilment) -> type[RuleBasedStateMachine
             assert state(fresh.repository.get(live.id)) == state(live)
             dom.runtime.catch_up_all()
             [row] = [r for r in inventory(dom.store, "SKU") if r["location"] == self.code]
-            levels = (row["on_hand"], row["reserved"], row["safety_stock"], row["available"])
-            assert levels == (live.on_hand, live.reserved, live.safety_stock, live.available)
+            levels = (row["on_hand"], row["reserved"], row["safety_stock"], row["available"],
+                      row["oversold"])  # fmt: skip
+            assert levels == (live.on_hand, live.reserved, live.safety_stock,
+                              max(0, live.available), max(0, live.reserved - live.on_hand))  # fmt: skip
 
     return StoredStockItem
 
