@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -64,16 +65,20 @@ class OrderToSource:
     def value(self) -> Decimal:
         return sum((line.unit_price * line.quantity for line in self.lines), Decimal(0))
 
-    def quantities_by_sku(self) -> dict[str, list[int]]:
-        """The quantity of each line, grouped by SKU."""
+    @cached_property
+    def by_sku(self) -> dict[str, list[int]]:
+        """The quantity of each line, grouped by SKU (computed once per order)."""
         by_sku: dict[str, list[int]] = {}
         for line in self.lines:
             by_sku.setdefault(line.sku, []).append(line.quantity)
         return by_sku
 
+    def quantities_by_sku(self) -> dict[str, list[int]]:
+        return self.by_sku
+
     def wanted(self) -> dict[str, int]:
         """Units per SKU: several lines of one SKU are summed."""
-        return {sku: sum(quantities) for sku, quantities in self.quantities_by_sku().items()}
+        return {sku: sum(quantities) for sku, quantities in self.by_sku.items()}
 
 
 @dataclass(frozen=True)
@@ -169,7 +174,8 @@ class Decision:
     network: Network
     findings: list[Finding] = field(default_factory=list)
     ranked: list[int] = field(default_factory=list)  # candidate positions, best first
-    # Why a ranked location ships nothing when the allocation criteria left it out.
+    # Why a ranked location ships nothing when the allocation criteria left it out; "*":
+    # every ranked location not named (one reason, not one string per location).
     left_out: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -195,10 +201,14 @@ class Decision:
         explained = {"location": code, "excluded": excluded, "rank": rank,
                      "allocated": allocated, "verdicts": verdicts}  # fmt: skip
         if rank is not None and not allocated:
-            explained["allocation"] = self.left_out.get(code) or (
-                "not needed: every line was placed at a location ranked higher"
-                if not self.unfilled
-                else "cannot ship the lines left from its stock"
+            explained["allocation"] = (
+                self.left_out.get(code)
+                or self.left_out.get("*")
+                or (
+                    "not needed: every line was placed at a location ranked higher"
+                    if not self.unfilled
+                    else "cannot ship the lines left from its stock"
+                )
             )
         return explained
 
@@ -293,9 +303,13 @@ class _Sourcing:
         SKU draw on the same units, the smallest counted first."""
         if self._filled is None:
             self._filled = np.zeros(self.network.size)
-            for sku, quantities in self.order.quantities_by_sku().items():
-                needed = np.cumsum(sorted(quantities))
-                self._filled += np.searchsorted(needed, self.network.stock(sku), side="right")
+            for sku, quantities in self.order.by_sku.items():
+                stock = self.network.stock(sku)
+                if len(quantities) == 1:  # the common case, without the arrays
+                    self._filled += stock >= quantities[0]
+                else:
+                    needed = np.cumsum(sorted(quantities))
+                    self._filled += np.searchsorted(needed, stock, side="right")
         return self._filled
 
     def whole_order(self) -> Bools:
@@ -393,15 +407,13 @@ def allocate(
         if first is not None:
             chosen = network.codes[first]
             plan = {chosen: {line.line_id: line.quantity for line in order.lines}}
-            for n in ranked:
-                left_out[network.codes[n]] = f"fewest_shipments: {chosen} ships the whole order"
+            left_out["*"] = f"fewest_shipments: {chosen} ships the whole order"
     if not plan:
         plan, unfilled = _greedy(run, ranked, kinds, units)
         if "max_splits" in kinds and unfilled:
             limit = kinds["max_splits"].param("max")
-            for n in ranked:
-                left_out.setdefault(network.codes[n], f"max_splits: the order already ships "
-                                    f"from {len(plan)} location(s), at most {limit + 1}")  # fmt: skip
+            left_out["*"] = (f"max_splits: the order already ships from {len(plan)} "
+                             f"location(s), at most {limit + 1}")  # fmt: skip
     if "min_shipment_value" in kinds:
         minimum = Decimal(str(kinds["min_shipment_value"].param("amount")))
         _enforce_minimum(order, minimum, plan, unfilled, left_out)
