@@ -325,8 +325,9 @@ def _exclude(run: _Sourcing, criterion: Criterion) -> Finding:
     kind, nan = criterion.kind, network.nan
     if kind == "max_distance":
         km = run.distances()
-        # Without the order's coordinates the distance is unknown: not a pass.
-        return Finding(kind, ~np.isnan(km) & (km <= float(criterion.param("km"))), km, "km")
+        # Without the order's coordinates the distance is unknown (NaN): no NaN is <= a
+        # limit, so an unknown distance is not a pass.
+        return Finding(kind, km <= float(criterion.param("km")), km, "km")
     if kind in ("location_type", "location_group"):
         attribute = "type" if kind == "location_type" else "groups"
         include = [network.having(attribute, v) for v in criterion.param("include", [])]
