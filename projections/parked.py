@@ -99,11 +99,16 @@ class ParkedProjection:
                 view.retry_failed(policy, event.subject, event.error, iso(event.at))
 
 
-def parked_items(store: ReadStore) -> list[dict[str, Any]]:
-    """Every parked reaction, oldest first, with the action that retries it."""
+def parked_items(store: ReadStore, subject: str | None = None) -> list[dict[str, Any]]:
+    """Every parked reaction (or those about one subject), oldest first, with the action
+    that retries it."""
+    clause, params = ("WHERE subject = {} ", [subject]) if subject is not None else ("", [])
     items = []
     for context in CONTEXTS:
-        rows = store.query("SELECT * FROM {table} ORDER BY since", table=f"parked_{context}")
+        rows = store.query(
+            "SELECT * FROM {table} " + clause + "ORDER BY since", params,
+            table=f"parked_{context}",
+        )  # fmt: skip
         for row in rows:
             items.append({
                 "kind": "parked", "policy": row["policy"], "subject": row["subject"],

@@ -83,7 +83,7 @@ def get_order(order_id: UUID, dom: ContainerDep) -> Response:
     detail = order_detail(dom.store, str(order_id))
     if detail is None:
         raise NotFound(f"order {order_id} not found")
-    parked = [entry for entry in parked_items(dom.store) if entry["subject"] == str(order_id)]
+    parked = parked_items(dom.store, str(order_id))
     waiting = {"waiting": waiting_of(dom.store, str(order_id)), "parked": parked}
     return OrjsonResponse(detail | waiting)
 

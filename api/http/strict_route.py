@@ -5,8 +5,8 @@ what they do not: for each route, query parameters it does not declare,
 text that cannot be recorded in any query value or path parameter, and a
 body sent to a route that takes none. Each router is built with
 `route_class=StrictRoute`, which reads the route's own declaration once, so a
-new route is covered the moment it is added (tests/contract checks that
-every route of the app is one).
+new route is covered the moment it is added (tests/e2e/test_http_edge.py
+sends every route of the app what it does not declare).
 
 A route class rather than an app-wide dependency: FastAPI solves
 dependencies for each request in Python, and one more on every route made

@@ -73,9 +73,6 @@ class OrderToSource:
             by_sku.setdefault(line.sku, []).append(line.quantity)
         return by_sku
 
-    def quantities_by_sku(self) -> dict[str, list[int]]:
-        return self.by_sku
-
     def wanted(self) -> dict[str, int]:
         """Units per SKU: several lines of one SKU are summed."""
         return {sku: sum(quantities) for sku, quantities in self.by_sku.items()}
@@ -392,12 +389,11 @@ def _score(run: _Sourcing, criterion: Criterion) -> tuple[Floats, Floats, str]:
 
 
 def allocate(
-    run: _Sourcing, ranked: list[int], strategy: Strategy, left_out: dict[str, str] | None = None
+    run: _Sourcing, ranked: list[int], strategy: Strategy, left_out: dict[str, str]
 ) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
     """Assign lines to ranked locations under the strategy's allocation criteria; why a
     ranked location was left out by one of them goes into `left_out`."""
     order, network = run.order, run.network
-    left_out = {} if left_out is None else left_out
     kinds = {criterion.kind: criterion for criterion in strategy.criteria}
     units = _units(order, "keep_groups_together" in kinds)
     plan: dict[str, dict[str, int]] = {}

@@ -12,6 +12,7 @@ from domain.errors import NotFound
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
 from domain.orders.order import Order
 from domain.orders.placement import Line, PlaceOrder
+from projections.parked import parked_items
 from projections.routing import exception_queue
 from tests.bad_events import insert_tampered_order, without_lines
 from tests.builders import NOW, an_order
@@ -37,6 +38,9 @@ def test_a_policy_parks_what_it_cannot_react_to_and_goes_on(dom):
     assert entry["policy"] == "fulfilment_policy" and entry["subject"] == str(bad)
     assert entry["events"] == 2  # Placed failed; Released about the same order waits behind it
     assert "KeyError" in entry["reason"] and entry["actions"][0]["href"].endswith("/retry")
+    # one order's own parked reactions (its detail shows them)
+    assert parked_items(dom.store, str(bad)) == [entry]
+    assert parked_items(dom.store, str(good.order.id)) == []
     sourced = dom.fulfilment.find(FulfilmentOrder, good.order.id)
     assert sourced is not None and sourced.decisions == 1  # the next order was sourced
     assert dom.orders.get_order(good.order.id).status.value == "allocated"
