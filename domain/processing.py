@@ -11,6 +11,8 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.domain import BaseAggregate
 from eventsourcing.persistence import ApplicationRecorder, Recording, Tracking
 
+from domain.errors import NotFound
+
 T = TypeVar("T")
 
 
@@ -101,6 +103,13 @@ class ContextApplication(Application[UUID]):
             found: T = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
+        return found
+
+    def existing(self, kind: type[T], aggregate_id: UUID, what: str) -> T:
+        """The aggregate, or NotFound naming `what` was asked for (`location WH9`)."""
+        found = self.find(kind, aggregate_id)
+        if found is None:
+            raise NotFound(f"{what} not found")
         return found
 
     def position_of(self, upstream: str) -> int:

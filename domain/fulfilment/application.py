@@ -108,10 +108,7 @@ class Fulfilment(ContextApplication):
         return None
 
     def get_location(self, code: str) -> Location:
-        location = self.find(Location, location_id_for(code))
-        if location is None:
-            raise NotFound(f"location {code} not found")
-        return location
+        return self.existing(Location, location_id_for(code), f"location {code}")
 
     # --- routing policies ---------------------------------------------------------
 
@@ -145,10 +142,7 @@ class Fulfilment(ContextApplication):
         return sorted((p for p in policies if p is not None), key=lambda p: p.name)
 
     def get_policy(self, name: str) -> RoutingPolicy:
-        policy = self.find(RoutingPolicy, policy_id_for(name))
-        if policy is None:
-            raise NotFound(f"routing policy {name} not found")
-        return policy
+        return self.existing(RoutingPolicy, policy_id_for(name), f"routing policy {name}")
 
     # --- shipments ------------------------------------------------------------------
 
@@ -251,16 +245,10 @@ class Fulfilment(ContextApplication):
         return self._change(lambda: self._item(location, sku), move)
 
     def get_shipment(self, shipment_id: UUID) -> Shipment:
-        shipment = self.find(Shipment, shipment_id)
-        if shipment is None:
-            raise NotFound(f"shipment {shipment_id} not found")
-        return shipment
+        return self.existing(Shipment, shipment_id, f"shipment {shipment_id}")
 
     def stock_item_by_id(self, item_id: UUID) -> StockItem:
-        item = self.find(StockItem, item_id)
-        if item is None:
-            raise NotFound(f"stock item {item_id} not found")
-        return item
+        return self.existing(StockItem, item_id, f"stock item {item_id}")
 
     def stock_item(self, location: str, sku: str) -> StockItem:
         item = self.find(StockItem, stock_item_id_for(location, sku))

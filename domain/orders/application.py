@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
-from domain.errors import Conflict, NotFound
+from domain.errors import Conflict
 from domain.orders.order import LineState, Order, order_id_for
 from domain.orders.placement import PlaceOrder
 from domain.processing import ContextApplication
@@ -81,10 +81,7 @@ class Orders(ContextApplication):
         ]
 
     def get_order(self, order_id: UUID) -> Order:
-        order = self._find(order_id)
-        if order is None:
-            raise NotFound(f"order {order_id} not found")
-        return order
+        return self.existing(Order, order_id, f"order {order_id}")
 
     def cancel_order(
         self, order_id: UUID, reason: str, now: datetime, line_ids: list[str] | None = None
