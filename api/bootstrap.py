@@ -10,7 +10,7 @@ from adapters.readstore import ReadStore
 from adapters.settings import Settings
 from domain.fulfilment.application import Fulfilment
 from domain.fulfilment.oversold import WhenStockFallsUnderReservationsSourceAgain
-from domain.fulfilment.policies import WhenOrdersChangeFulfilThem, WhenStockRisesSourceBackorders
+from domain.fulfilment.policies import WhenOrdersChangeFulfilThem, WhenStockOrRulesChangeSourceAgain
 from domain.orders.application import Orders
 from domain.orders.policies import WhenFulfilmentDecidesRollUp
 from projections.availability import AvailabilityProjection
@@ -46,7 +46,7 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
         store = ReadStore(settings)
     policies: list[tuple[Policy, Any, Any]] = [
         (WhenOrdersChangeFulfilThem(), orders, fulfilment),
-        (WhenStockRisesSourceBackorders(), fulfilment, fulfilment),
+        (WhenStockOrRulesChangeSourceAgain(), fulfilment, fulfilment),
         (WhenStockFallsUnderReservationsSourceAgain(), fulfilment, fulfilment),
         (WhenFulfilmentDecidesRollUp(), fulfilment, orders),
     ]

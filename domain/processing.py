@@ -4,16 +4,26 @@ record its new events together with the position it has processed (tracking)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import BaseAggregate
-from eventsourcing.persistence import ApplicationRecorder, Recording, Tracking
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Recording, Tracking
 
 from domain.errors import NotFound
 
 T = TypeVar("T")
+CONFLICT_RETRIES = 200
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did: whether it changed anything, and the position it was recorded at."""
+
+    changed: bool
+    notification_id: int | None
 
 
 class Finds(Protocol):
@@ -115,3 +125,13 @@ class ContextApplication(Application[UUID]):
     def position_of(self, upstream: str) -> int:
         recorder: Any = self.recorder
         return int(recorder.max_tracking_id(upstream) or 0)
+
+
+def retrying(attempt: Callable[[], T]) -> T:
+    """Optimistic concurrency: on a version conflict read again and decide again."""
+    for _ in range(CONFLICT_RETRIES - 1):
+        try:
+            return attempt()
+        except IntegrityError:
+            continue
+    return attempt()

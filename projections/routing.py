@@ -40,10 +40,19 @@ class RoutingView:
         # Still waiting after another attempt: what it waits for is the latest decision's,
         # since when is the first time it started waiting (kept, not reset by each retry).
         reason = decision.get("reason") or _reason(decision)
+        # A resolution covered the decisions before this one: the order is back in the queue.
         self.sql.execute(
-            "INSERT INTO exceptions VALUES ({}, {}, {}, {}, {}) ON CONFLICT (order_id) DO UPDATE "
-            "SET kind = excluded.kind, reason = excluded.reason, lines = excluded.lines",
+            "INSERT INTO exceptions (order_id, kind, reason, lines, since) "
+            "VALUES ({}, {}, {}, {}, {}) ON CONFLICT (order_id) DO UPDATE "
+            "SET kind = excluded.kind, reason = excluded.reason, lines = excluded.lines, "
+            "resolved_at = NULL, resolution = NULL",
             (order_id, kind, reason, orjson.dumps(decision["unfilled"]).decode(), at),
+        )
+
+    def resolve(self, order_id: str, note: str, at: str) -> None:
+        self.sql.execute(
+            "UPDATE exceptions SET resolved_at = {}, resolution = {} WHERE order_id = {}",
+            (at, note, order_id),
         )
 
     def clear(self, order_id: str) -> None:
@@ -61,7 +70,11 @@ class RoutingProjection:
     name = "routing"
     upstream = "fulfilment"
     tables: tuple[str, ...] = ("routing_decisions", "exceptions")
-    topics = (FulfilmentOrder.Sourced, FulfilmentOrder.LinesCancelled)
+    topics = (
+        FulfilmentOrder.Sourced,
+        FulfilmentOrder.LinesCancelled,
+        FulfilmentOrder.ExceptionResolved,
+    )
 
     def apply(self, sql: Sql, events: Sequence[Any]) -> None:
         view = RoutingView(sql)
@@ -73,6 +86,8 @@ class RoutingProjection:
                 )
             elif isinstance(event, FulfilmentOrder.LinesCancelled):
                 view.clear(str(event.originator_id))
+            elif isinstance(event, FulfilmentOrder.ExceptionResolved):
+                view.resolve(str(event.originator_id), event.note, iso(event.at))
 
 
 def routing_of(store: ReadStore, order_id: str) -> list[dict[str, Any]]:
@@ -90,24 +105,43 @@ def waiting_of(store: ReadStore, order_id: str) -> dict[str, Any] | None:
     if not rows:
         return None
     row = dict(rows[0], lines=orjson.loads(rows[0]["lines"]))
-    return {key: row[key] for key in ("kind", "reason", "lines", "since")}
+    waiting = {key: row[key] for key in ("kind", "reason", "lines", "since")}
+    if row["resolved_at"] is not None:
+        waiting["resolved"] = {"note": row["resolution"], "at": row["resolved_at"]}
+    return waiting | {"actions": _actions(order_id)}
 
 
 def exception_queue(store: ReadStore, kind: str | None = None) -> list[dict[str, Any]]:
     """Orders waiting for stock or a person, and reactions a policy parked; oldest first."""
     items: list[dict[str, Any]] = []
     if kind != "parked":
-        clause, params = ("WHERE kind = {}", [kind]) if kind else ("", [])
+        clause, params = (" AND kind = {}", [kind]) if kind else ("", [])
         rows = store.query(
-            "SELECT * FROM exceptions " + clause + " ORDER BY since, order_id", params
+            "SELECT order_id, kind, reason, lines, since FROM exceptions WHERE "
+            "resolved_at IS NULL" + clause + " ORDER BY since, order_id",
+            params,
         )
         items = [
-            dict(row, lines=orjson.loads(row["lines"]), actions=[{
-                "name": "retry", "method": "POST",
-                "href": f"/exceptions/orders/{row['order_id']}/retry",
-            }])
+            dict(row, lines=orjson.loads(row["lines"]), actions=_actions(row["order_id"]))
             for row in rows
-        ]  # fmt: skip
+        ]
     if kind in (None, "parked"):
         items += parked_items(store)
     return sorted(items, key=lambda item: item["since"])
+
+
+ACTIONS = {
+    "retry": "source its open lines again now, by the active policy",
+    "allocate": "ship its open lines (or the named ones) from a location you name",
+    "cancel_lines": "cancel its open lines: the order's cancellation, as the channel's would be",
+    "resolve": "take it off the queue with a note; its lines stay open",
+}
+
+
+def _actions(order_id: str) -> list[dict[str, str]]:
+    """What a person can do about a waiting order, each a POST under the order."""
+    return [
+        {"name": name, "method": "POST", "href": f"/exceptions/orders/{order_id}/{name.replace('_', '-')}",
+         "does": does}
+        for name, does in ACTIONS.items()
+    ]  # fmt: skip

@@ -1,21 +1,104 @@
-"""Actions on what the followers could not do by themselves (the parked reactions)."""
+"""The exception queue and what a person can do about it: orders waiting for stock or a
+decision (retry, allocate by hand, cancel the unfillable lines, resolve with a note), and
+the reactions a policy parked (retry)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Path, Response
+from pydantic import Field
 
 from api.http.commands import AnswerDep
-from api.http.dependencies import ContainerDep
+from api.http.dependencies import ContainerDep, NowDep
+from api.http.responses import OrjsonResponse
+from api.http.schemas import LineId, Reason, Strict
+from api.http.schemas_stock import Code
 from api.http.strict_route import StrictRoute
 from domain.errors import Conflict, NotFound
+from projections.routing import exception_queue, routing_of, waiting_of
 
 router = APIRouter(tags=["operations"], route_class=StrictRoute)
 PolicyName = Annotated[str, Path(pattern=r"^[a-z][a-z_]{0,63}$")]
 Subject = Annotated[
     str, Path(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ]
+
+
+class ExceptionKind(StrEnum):
+    BACKORDERED = "backordered"  # waits for stock
+    NEEDS_DECISION = "needs_decision"  # no location, no matching strategy, no active policy
+    PARKED = "parked"  # a policy could not react to the order's event
+
+
+class NoteIn(Strict):
+    note: Reason
+
+
+class AllocateIn(NoteIn):
+    location: Code
+    line_ids: Annotated[list[LineId], Field(min_length=1, max_length=500)] | None = None
+
+
+@router.get("/exceptions")
+def get_exceptions(dom: ContainerDep, kind: ExceptionKind | None = None) -> Response:
+    """Orders that need a person or wait for stock (not those resolved), and reactions
+    parked; oldest first, each with the actions that apply."""
+    return OrjsonResponse({"items": exception_queue(dom.store, kind.value if kind else None)})
+
+
+@router.post("/exceptions/orders/{order_id}/retry")
+def retry_sourcing(order_id: UUID, dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
+    """Source a waiting order again now, by the active policy; its new decision is answered
+    (and explained in its routing). Nothing left to source: 200, nothing recorded."""
+    outcome = dom.fulfilment.source_again(order_id, now)
+    return answer("fulfilment", outcome.notification_id,
+                  lambda: _decided(dom, order_id, sourced_again=outcome.changed))  # fmt: skip
+
+
+@router.post("/exceptions/orders/{order_id}/allocate")
+def allocate_by_hand(
+    order_id: UUID, body: AllocateIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
+    """Ship the order's open lines (or `line_ids`) from `location`, whole: stock is checked
+    and reserved (409 insufficient_stock, nothing recorded, when it lacks); the policy's
+    criteria are not applied. Recorded as a decision with strategy `by_hand` and the note."""
+    outcome = dom.fulfilment.allocate_by_hand(order_id, body.location, body.line_ids,
+                                              body.note, now)  # fmt: skip
+    return answer("fulfilment", outcome.notification_id,
+                  lambda: _decided(dom, order_id, allocated=outcome.changed))  # fmt: skip
+
+
+@router.post("/exceptions/orders/{order_id}/cancel-lines")
+def cancel_unfillable(
+    order_id: UUID, body: NoteIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
+    """Cancel the lines a waiting order could not place (its open lines), as the order's
+    own cancellation with the note as the reason; lines already placed go on. An order
+    that waits for nothing (a retry, once the lines are cancelled) changes nothing."""
+    order = dom.fulfilment.fulfilment_order(order_id)
+    open_lines = [lid for lid, quantity in order.open.items() if quantity > 0 and order.waiting]
+    position = (
+        dom.orders.cancel_order(order_id, f"unfillable: {body.note}", now, open_lines)
+        if open_lines
+        else None
+    )
+    cancelled = {"order_id": str(order_id), "cancelled_lines": open_lines}
+    return answer("orders", position, lambda: cancelled)
+
+
+@router.post("/exceptions/orders/{order_id}/resolve")
+def resolve(
+    order_id: UUID, body: NoteIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
+    """Take a waiting order off the queue with a note (its detail keeps it); its lines stay
+    open and are sourced again when stock rises, on a retry or when a policy is activated.
+    The order's next decision puts it back if it still waits. 409 when nothing waits."""
+    outcome = dom.fulfilment.resolve_exception(order_id, body.note, now)
+    return answer("fulfilment", outcome.notification_id,
+                  lambda: {"order_id": str(order_id), "waiting": waiting_of(dom.store, str(order_id))})  # fmt: skip
 
 
 @router.post("/exceptions/parked/{policy}/{subject}/retry")
@@ -34,3 +117,9 @@ def retry_parked(
     position = follower.target.recorder.max_notification_id()
     return answer(follower.target.name, position, lambda: {"policy": policy, "subject": subject,
                                                            "resolved": True})  # fmt: skip
+
+
+def _decided(dom: ContainerDep, order_id: UUID, **done: bool) -> dict[str, Any]:
+    decisions = routing_of(dom.store, str(order_id))
+    return {"order_id": str(order_id), **done, "decision": decisions[-1] if decisions else None,
+            "waiting": waiting_of(dom.store, str(order_id))}  # fmt: skip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -19,17 +18,11 @@ from domain.fulfilment.routing_policy import NAME_PATTERN, RoutingPolicy
 from domain.fulfilment.routing_rules import normalise_rules
 from domain.fulfilment.routing_schema import RuleSetSpec
 from projections.order_status_queries import order_detail
-from projections.routing import exception_queue, routing_of
+from projections.routing import routing_of
 
 router = APIRouter(tags=["routing"], route_class=StrictRoute)
 Name = Annotated[str, Path(pattern=NAME_PATTERN)]
 Version = Annotated[int, Path(ge=1, le=1_000_000)]
-
-
-class ExceptionKind(StrEnum):
-    BACKORDERED = "backordered"  # waits for stock
-    NEEDS_DECISION = "needs_decision"  # no location, no matching strategy, no active policy
-    PARKED = "parked"  # a policy could not react to the order's event
 
 
 class RejectIn(Strict):
@@ -131,26 +124,6 @@ def get_routing(order_id: UUID, dom: ContainerDep) -> Response:
     if not decisions and order_detail(dom.store, str(order_id)) is None:
         raise NotFound(f"order {order_id} not found")
     return OrjsonResponse({"order_id": str(order_id), "decisions": decisions})
-
-
-@router.get("/exceptions")
-def get_exceptions(dom: ContainerDep, kind: ExceptionKind | None = None) -> Response:
-    """Orders that need a person or wait for stock, and reactions parked; oldest first."""
-    return OrjsonResponse({"items": exception_queue(dom.store, kind.value if kind else None)})
-
-
-@router.post("/exceptions/orders/{order_id}/retry")
-def retry_sourcing(order_id: UUID, dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
-    """Source a waiting order again now, by the active policy; its new decision is answered
-    (and explained in its routing). Nothing left to source: 200, nothing recorded."""
-    outcome = dom.fulfilment.source_again(order_id, now)
-
-    def document() -> dict[str, Any]:
-        decisions = routing_of(dom.store, str(order_id))
-        return {"order_id": str(order_id), "sourced_again": outcome.changed,
-                "decision": decisions[-1] if decisions else None}  # fmt: skip
-
-    return answer("fulfilment", outcome.notification_id, document)
 
 
 @router.get("/shipments/{shipment_id}", tags=["fulfilment"])

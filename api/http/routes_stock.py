@@ -25,8 +25,8 @@ from api.http.schemas_stock import (
     ReservationIn,
 )
 from api.http.strict_route import StrictRoute
-from domain.fulfilment.application import Outcome
 from domain.fulfilment.location import profile_of
+from domain.processing import Outcome
 from projections.availability_queries import available_to_promise, inventory, locations, shown
 
 router = APIRouter(tags=["stock"], route_class=StrictRoute)

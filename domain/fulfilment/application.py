@@ -10,10 +10,10 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from domain.errors import Conflict, FieldProblem, InvalidCommand, NotFound, Problems
+from domain.fulfilment.exception_actions import ExceptionActions
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
 from domain.fulfilment.location import (
     Capability,
@@ -23,17 +23,15 @@ from domain.fulfilment.location import (
     location_id_for,
 )
 from domain.fulfilment.network import DIRECTORY_ID, LocationDirectory
-from domain.fulfilment.routing import reject_shipment, source_order
 from domain.fulfilment.routing_policy import RoutingPolicy, policy_id_for
 from domain.fulfilment.shipment import Shipment
 from domain.fulfilment.stock_item import StockItem, stock_item_id_for
 from domain.moments import MAX_CLOCK_SKEW, moment_problem
-from domain.processing import ContextApplication, Unit
+from domain.processing import ContextApplication, Outcome, retrying
 from domain.recordings import last_notification_id
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
-CONFLICT_RETRIES = 200
 
 
 class Movement(StrEnum):
@@ -56,19 +54,13 @@ class StockCount:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    changed: bool
-    notification_id: int | None
-
-
-@dataclass(frozen=True)
 class CountReport:
     applied: int
     unchanged: int
     notification_id: int | None
 
 
-class Fulfilment(ContextApplication):
+class Fulfilment(ExceptionActions, ContextApplication):
     name = "fulfilment"
 
     # --- locations --------------------------------------------------------------
@@ -91,7 +83,7 @@ class Fulfilment(ContextApplication):
                 return False, Outcome(False, None)
             return False, Outcome(True, last_notification_id(self.save(location)))
 
-        return _retrying(attempt)
+        return retrying(attempt)
 
     def knows_location(self, code: str) -> bool:
         return self.find(Location, location_id_for(code)) is not None
@@ -121,7 +113,7 @@ class Fulfilment(ContextApplication):
             self.save(policy)
             return version
 
-        return _retrying(attempt)
+        return retrying(attempt)
 
     def activate_policy(self, name: str, version: int, now: datetime) -> Outcome:
         return self._change(lambda: self.get_policy(name), lambda p: p.activate(version, now))
@@ -143,42 +135,6 @@ class Fulfilment(ContextApplication):
 
     def get_policy(self, name: str) -> RoutingPolicy:
         return self.existing(RoutingPolicy, policy_id_for(name), f"routing policy {name}")
-
-    # --- shipments ------------------------------------------------------------------
-
-    def reject_shipment(self, shipment_id: UUID, reason: str, now: datetime) -> Outcome:
-        """The location cannot ship (no stock, no capacity): its lines are sourced again without it."""
-
-        def attempt() -> Outcome:
-            unit = Unit(self)
-            shipment = unit.get(Shipment, shipment_id)
-            if shipment is None:
-                raise NotFound(f"shipment {shipment_id} not found")
-            reject_shipment(unit, shipment, reason, now)
-            changed = unit.changed()
-            return Outcome(
-                bool(changed), last_notification_id(self.save(*changed)) if changed else None
-            )
-
-        return _retrying(attempt)
-
-    def source_again(self, order_id: UUID, now: datetime) -> Outcome:
-        """Source an order's open lines again now, by the active policy: an operator's retry
-        of an order waiting for stock or a person. An order with nothing left to source
-        changes nothing (a retry of the retry, or an order sourced meanwhile)."""
-
-        def attempt() -> Outcome:
-            unit = Unit(self)
-            order = unit.get(FulfilmentOrder, order_id)
-            if order is None:
-                raise NotFound(f"order {order_id} is not known to fulfilment")
-            if not order.needs_sourcing:
-                return Outcome(False, None)
-            latest = order.latest_at or now
-            source_order(unit, order, max(now, latest))
-            return Outcome(True, last_notification_id(self.save(*unit.changed())))
-
-        return _retrying(attempt)
 
     # --- stock levels -----------------------------------------------------------
 
@@ -220,7 +176,7 @@ class Fulfilment(ContextApplication):
             position = last_notification_id(self.save(*pending)) if pending else None
             return CountReport(applied, len(counts) - applied, position)
 
-        return _retrying(attempt)
+        return retrying(attempt)
 
     def move_stock(
         self,
@@ -291,7 +247,7 @@ class Fulfilment(ContextApplication):
             changed = decide(aggregate)
             return Outcome(changed, last_notification_id(self.save(aggregate)) if changed else None)
 
-        return _retrying(attempt)
+        return retrying(attempt)
 
     def _item(self, location: str, sku: str) -> StockItem:
         item = self.find(StockItem, stock_item_id_for(location, sku))
@@ -314,16 +270,6 @@ class Fulfilment(ContextApplication):
         unknown = sorted(code for code in set(codes) if not self.knows_location(code))
         if unknown:
             raise NotFound(f"unknown location {', '.join(map(repr, unknown))}")
-
-
-def _retrying(attempt: Callable[[], T]) -> T:
-    """Optimistic concurrency: on a version conflict read again and decide again."""
-    for _ in range(CONFLICT_RETRIES - 1):
-        try:
-            return attempt()
-        except IntegrityError:
-            continue
-    return attempt()
 
 
 def _counted_twice(counts: list[StockCount]) -> list[FieldProblem]:

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.errors import Conflict
 from domain.fulfilment.sourcing import LineToSource, OrderToSource
 
 
@@ -48,6 +49,10 @@ class FulfilmentOrder(Aggregate):
         line_ids: list[str]
         at: datetime
 
+    class ExceptionResolved(Aggregate.Event):
+        note: str
+        at: datetime
+
     @staticmethod
     def create_id(order: dict[str, Any]) -> UUID:
         return UUID(order["order_id"])
@@ -66,6 +71,8 @@ class FulfilmentOrder(Aggregate):
         # sku -> location -> version of the stock item the last decision saw; empty for
         # decisions recorded before it was kept, which then count as having seen nothing.
         self.stock_seen: dict[str, dict[str, int]] = {}
+        self.resolution: dict[str, str] | None = None  # a person's note on its last exception
+        self.by_hand: dict[str, Any] | None = None  # the last decision, when a person took it
 
     @classmethod
     def from_placement(cls, order_id: str, placed: dict[str, Any]) -> FulfilmentOrder:
@@ -98,6 +105,23 @@ class FulfilmentOrder(Aggregate):
     def saw_stock(self, sku: str, location: str, version: int) -> bool:
         """Whether the last decision already saw that stock item at `version` or later."""
         return self.stock_seen.get(sku, {}).get(location, 0) >= version
+
+    @property
+    def waiting(self) -> bool:
+        """Lines wait for stock or for a person: what the exception queue lists."""
+        return self.needs_sourcing and self.status in (
+            FulfilmentStatus.BACKORDERED,
+            FulfilmentStatus.EXCEPTION,
+        )
+
+    @property
+    def undecided(self) -> bool:
+        """Lines wait for a person, not for stock."""
+        return self.needs_sourcing and self.status is FulfilmentStatus.EXCEPTION
+
+    def skus(self) -> dict[str, str]:
+        """Line id -> SKU."""
+        return {line["line_id"]: line["sku"] for line in self.order["lines"]}
 
     @property
     def needs_sourcing(self) -> bool:
@@ -138,6 +162,17 @@ class FulfilmentOrder(Aggregate):
         self._cancelled(line_ids=live, at=at)
         return {location: lines for location, lines in freed.items() if lines}
 
+    def resolve(self, note: str, at: datetime) -> bool:
+        """A person has dealt with what the order waits for: it leaves the exception queue
+        with their note. Its open lines stay open (sourced again when stock rises, on a
+        retry or when a policy is activated); False when the same note was recorded last."""
+        if not self.waiting:
+            raise Conflict(f"order {self.id} waits for nothing: there is no exception to resolve")
+        if self.resolution is not None and self.resolution["note"] == note:
+            return False
+        self._resolved(note=note, at=at)
+        return True
+
     @event(Released)
     def _released(self, at: datetime) -> None:
         self.released = True
@@ -146,6 +181,8 @@ class FulfilmentOrder(Aggregate):
     @event(Sourced)
     def _sourced(self, decision: dict[str, Any], at: datetime) -> None:
         self.decisions += 1
+        self.resolution = None  # a new decision is news: the last resolution no longer covers it
+        self.by_hand = decision if decision.get("strategy") == "by_hand" else None
         self.stock_seen = decision.get("stock_seen", {})
         self._reached(at)
         for location, shipment_id in decision.get("shipments", {}).items():
@@ -188,6 +225,11 @@ class FulfilmentOrder(Aggregate):
         self.allocated = {loc: lines for loc, lines in self.allocated.items() if lines}
         if not self.allocated and not any(self.open.values()):
             self.status = FulfilmentStatus.CANCELLED
+
+    @event(ExceptionResolved)
+    def _resolved(self, note: str, at: datetime) -> None:
+        self._reached(at)
+        self.resolution = {"note": note, "at": at.isoformat()}
 
     def _reached(self, at: datetime) -> None:
         self.latest_at = at if self.latest_at is None else max(self.latest_at, at)

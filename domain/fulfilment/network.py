@@ -105,3 +105,38 @@ class Backorders(Aggregate):
     @event("Done")
     def _done(self, order_id: str) -> None:
         self.waiting.remove(order_id)
+
+
+UNDECIDED_ID = uuid5(NAMESPACE_URL, "dom:fulfilment:undecided")
+
+
+class Undecided(Aggregate):
+    """Orders whose lines wait for a person (no active policy, no matching strategy, no
+    eligible location and no backorder): sourced again when a policy version is activated."""
+
+    class Created(Aggregate.Created):
+        pass
+
+    @staticmethod
+    def create_id() -> UUID:
+        return UNDECIDED_ID
+
+    @event(Created)
+    def __init__(self) -> None:
+        self.orders: list[str] = []
+
+    def add(self, order_id: str) -> None:
+        if order_id not in self.orders:
+            self._added(order_id=order_id)
+
+    def remove(self, order_id: str) -> None:
+        if order_id in self.orders:
+            self._removed(order_id=order_id)
+
+    @event("Added")
+    def _added(self, order_id: str) -> None:
+        self.orders.append(order_id)
+
+    @event("Removed")
+    def _removed(self, order_id: str) -> None:
+        self.orders.remove(order_id)

@@ -15,12 +15,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
-from domain.fulfilment.network import Backorders, backorders_id_for
-from domain.fulfilment.routing import cancel_shipped_lines, release_lines, source_order
+from domain.fulfilment.network import UNDECIDED_ID, Backorders, Undecided, backorders_id_for
+from domain.fulfilment.routing import (
+    DEFAULT_POLICY,
+    cancel_shipped_lines,
+    release_lines,
+    source_order,
+    track_undecided,
+)
+from domain.fulfilment.routing_policy import RoutingPolicy, policy_id_for
 from domain.fulfilment.stock_item import StockItem
 from domain.orders.published import ORDER_CANCELLED, ORDER_PLACED, ORDER_RELEASED
 from domain.processing import Unit
@@ -57,26 +65,47 @@ class WhenOrdersChangeFulfilThem:
         order = unit.get(FulfilmentOrder, event.originator_id)
         if order is None:
             return
-        skus = {line["line_id"]: line["sku"] for line in order.order["lines"]}
+        was_undecided = order.undecided
         freed = order.cancel(event.line_ids, event.at)
-        release_lines(unit, str(event.originator_id), freed, skus, event.at)
+        release_lines(unit, str(event.originator_id), freed, order.skus(), event.at)
+        track_undecided(unit, order, was_undecided)
         cancel_shipped_lines(unit, order, event.line_ids, event.reason, event.at)
 
 
-class WhenStockRisesSourceBackorders:
-    """Follows fulfilment's own log: when a SKU's stock rises, its backorders are sourced again.
+class WhenStockOrRulesChangeSourceAgain:
+    """Follows fulfilment's own log: orders waiting for what just changed are sourced again.
 
-    An order whose last decision already saw the stock item at this event's
-    version or later is left alone: that decision took the change into account.
+    When a SKU's stock rises, its backorders; an order whose last decision
+    already saw the stock item at this event's version or later is left alone:
+    that decision took the change into account. When a routing policy version
+    is activated, every order waiting for a person (no policy, no strategy, no
+    eligible location), oldest first.
     """
 
-    name = "backorder_policy"
+    name = "backorder_policy"  # the name its position is tracked by, since it followed stock only
     upstream = "fulfilment"
-    topics = tuple(getattr(StockItem, name) for name in STOCK_RISES)
+    topics = (*(getattr(StockItem, name) for name in STOCK_RISES), RoutingPolicy.Activated)
 
     def react(self, event: Any, unit: Unit) -> None:
-        if not (isinstance(event, StockItem.Event) and type(event).__name__ in STOCK_RISES):
-            return
+        if isinstance(event, RoutingPolicy.Activated):
+            self.when_rules_change_source_the_undecided(unit, event)
+        elif isinstance(event, StockItem.Event) and type(event).__name__ in STOCK_RISES:
+            self.when_stock_rises_source_backorders(unit, event)
+
+    @staticmethod
+    def when_rules_change_source_the_undecided(unit: Unit, event: Any) -> None:
+        if event.originator_id != policy_id_for(DEFAULT_POLICY):
+            return  # sourcing follows the default policy only
+        listed = unit.get(Undecided, UNDECIDED_ID)
+        for order_id in list(listed.orders) if listed is not None else []:
+            order = unit.get(FulfilmentOrder, UUID(order_id))
+            if order is not None and order.undecided:
+                source_order(unit, order, reaction_time(event, order))
+            elif listed is not None:
+                listed.remove(order_id)
+
+    @staticmethod
+    def when_stock_rises_source_backorders(unit: Unit, event: Any) -> None:
         item = unit.get(StockItem, event.originator_id)
         waiting = unit.get(Backorders, backorders_id_for(item.sku)) if item is not None else None
         if item is None or waiting is None:

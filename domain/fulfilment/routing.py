@@ -11,9 +11,11 @@ from domain.fulfilment.fulfilment_order import FulfilmentOrder, FulfilmentStatus
 from domain.fulfilment.location import Location, location_id_for
 from domain.fulfilment.network import (
     DIRECTORY_ID,
+    UNDECIDED_ID,
     Backorders,
     DailyWorkload,
     LocationDirectory,
+    Undecided,
     backorders_id_for,
     workload_id_for,
 )
@@ -28,6 +30,12 @@ DEFAULT_POLICY = "default"
 
 def source_order(unit: Unit, order: FulfilmentOrder, now: datetime) -> None:
     """Decide where the order's open lines ship from and act on it."""
+    was_undecided = order.undecided
+    _decide(unit, order, now)
+    track_undecided(unit, order, was_undecided)
+
+
+def _decide(unit: Unit, order: FulfilmentOrder, now: datetime) -> None:
     wanted = order.to_source()
     policy = unit.get(RoutingPolicy, policy_id_for(DEFAULT_POLICY))
     if policy is None or policy.active_version is None:
@@ -38,18 +46,7 @@ def source_order(unit: Unit, order: FulfilmentOrder, now: datetime) -> None:
     candidates, seen = _candidates(unit, wanted, now, set(order.excluded))
     decision = source(wanted, Network(candidates), rules, version, now)
     attempt = order.decisions + 1
-    skus = {line.line_id: line.sku for line in wanted.lines}
-    for location, lines in decision.plan.items():
-        for sku in {skus[line_id] for line_id in lines}:
-            item = unit.get(StockItem, stock_item_id_for(location, sku))
-            assert item is not None, "a candidate with stock has a stock item"
-            item.reserve(wanted.order_id, {lid: q for lid, q in lines.items() if skus[lid] == sku})
-        workload = _workload(unit, location, now)
-        workload.take()
-        shipment = Shipment(order_id=wanted.order_id, location=location, lines=lines,
-                            skus={lid: skus[lid] for lid in lines}, attempt=attempt, at=now)  # fmt: skip
-        unit.touched[shipment.id] = shipment
-    shipments = {loc: str(shipment_id_for(wanted.order_id, loc, attempt)) for loc in decision.plan}
+    shipments = request_shipments(unit, order, decision.plan, attempt, now)
     record = decision.as_record() | {
         "attempt": attempt,
         "at": now.isoformat(),
@@ -58,14 +55,57 @@ def source_order(unit: Unit, order: FulfilmentOrder, now: datetime) -> None:
     }
     record["candidates"] += [_rejected_earlier(code) for code in sorted(order.excluded)]
     order.record_decision(record, now)
-    for sku in {skus[line_id] for line_id in decision.unfilled}:
-        if order.status is FulfilmentStatus.BACKORDERED:
-            _backorders(unit, sku).wait(wanted.order_id)
-    if not decision.unfilled:
+    settle_backorders(unit, order, set(decision.unfilled))
+
+
+def request_shipments(
+    unit: Unit,
+    order: FulfilmentOrder,
+    plan: dict[str, dict[str, int]],
+    attempt: int,
+    now: datetime,
+) -> dict[str, str]:
+    """Reserve a plan's stock (InsufficientStock when a location lacks it), count the
+    workload and request a shipment at each location; returns location -> shipment id."""
+    order_id, skus = str(order.id), order.skus()
+    for location, lines in plan.items():
+        for sku in {skus[line_id] for line_id in lines}:
+            item = unit.get(StockItem, stock_item_id_for(location, sku)) or StockItem(
+                location_code=location, sku=sku
+            )
+            item.reserve(order_id, {lid: q for lid, q in lines.items() if skus[lid] == sku})
+        _workload(unit, location, now).take()
+        shipment = Shipment(order_id=order_id, location=location, lines=lines,
+                            skus={lid: skus[lid] for lid in lines}, attempt=attempt, at=now)  # fmt: skip
+        unit.touched[shipment.id] = shipment
+    return {location: str(shipment_id_for(order_id, location, attempt)) for location in plan}
+
+
+def settle_backorders(unit: Unit, order: FulfilmentOrder, unfilled: set[str]) -> None:
+    """After a decision: the order waits on the SKUs of its backordered lines, and on none
+    once every line has a location."""
+    skus = order.skus()
+    if order.status is FulfilmentStatus.BACKORDERED:
+        for sku in {skus[line_id] for line_id in unfilled}:
+            _backorders(unit, sku).wait(str(order.id))
+    if not unfilled:
         for sku in set(skus.values()):
             waiting = unit.get(Backorders, backorders_id_for(sku))
             if waiting is not None:
-                waiting.done(wanted.order_id)
+                waiting.done(str(order.id))
+
+
+def track_undecided(unit: Unit, order: FulfilmentOrder, was_undecided: bool) -> None:
+    """Keep the list of orders waiting for a person in step with the order. An order
+    waiting since before the list existed joins it with its next decision."""
+    if order.undecided:
+        found = unit.get(Undecided, UNDECIDED_ID, Undecided)
+        assert found is not None
+        found.add(str(order.id))
+    elif was_undecided:
+        listed = unit.get(Undecided, UNDECIDED_ID)
+        if listed is not None:
+            listed.remove(str(order.id))
 
 
 def cancel_shipped_lines(

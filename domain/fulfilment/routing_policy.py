@@ -54,6 +54,11 @@ class RoutingPolicy(Aggregate):
     class Created(Aggregate.Created):
         name: str
 
+    class Activated(Aggregate.Event):
+        version: int
+        retired: int | None
+        at: datetime
+
     @staticmethod
     def create_id(name: str) -> UUID:
         return policy_id_for(name)
@@ -127,7 +132,7 @@ class RoutingPolicy(Aggregate):
     def _drafted(self, version: int, rules: dict[str, Any], note: str, at: datetime) -> None:
         self.versions[version] = {"rules": rules, "status": VersionStatus.DRAFT.value, "note": note}
 
-    @event("Activated")
+    @event(Activated)
     def _activated(self, version: int, retired: int | None, at: datetime) -> None:
         if retired is not None:
             self.versions[retired]["status"] = VersionStatus.RETIRED.value

