@@ -13,6 +13,7 @@ so nothing in the SQL text (a `?` or `%` in a literal, say) is ever rewritten.
 from __future__ import annotations
 
 import re
+import secrets
 import sqlite3
 import string
 import uuid
@@ -124,6 +125,7 @@ class ReadStore:
             self._lite.pool = RebuildableViewsPool(db_name=self.name, lock_timeout=timeout)
             self.tracking_table = "tracking"  # the library's fixed name in SQLite
             self.tracking = SQLiteTrackingRecorder(self._lite)
+        self._keys: dict[str, bytes] = {}
         self.tracking.create_table()
         self.migrate()
 
@@ -146,6 +148,22 @@ class ReadStore:
                 return sql.execute(statement, params, **names).fetchall()
 
         return read_retried_once(read)
+
+    def key(self, name: str) -> bytes:
+        """A secret of this deployment's read models, made at first use (the first writer
+        wins a race) and the same for every process: what paging cursors are signed with."""
+        if name not in self._keys:
+            with self.transaction() as sql:
+                sql.execute(
+                    "INSERT INTO read_model_keys VALUES ({}, {}) ON CONFLICT (name) DO NOTHING",
+                    (name, secrets.token_hex(32)),
+                )
+                row = sql.execute(
+                    "SELECT value FROM read_model_keys WHERE name = {}", (name,)
+                ).fetchone()
+            assert row is not None
+            self._keys[name] = bytes.fromhex(row["value"])
+        return self._keys[name]
 
     def position(self, name: str) -> int:
         return read_retried_once(lambda: self.tracking.max_tracking_id(name)) or 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -31,8 +33,9 @@ class OrderFilter:
 def list_orders(store: ReadStore, wanted: OrderFilter) -> dict[str, Any]:
     """Newest first; the cursor is the last (placed_at, order_id) seen, so pages never shift."""
     where, params = _conditions(wanted)
+    key = store.key("cursor")
     if wanted.cursor:
-        placed_at, order_id = decode_cursor(wanted.cursor)
+        placed_at, order_id = decode_cursor(key, wanted)
         where.append("(placed_at < {} OR (placed_at = {} AND order_id < {}))")
         params += [placed_at, placed_at, order_id]
     clause = f"WHERE {' AND '.join(where)}" if where else ""
@@ -42,7 +45,8 @@ def list_orders(store: ReadStore, wanted: OrderFilter) -> dict[str, Any]:
     )
     page = rows[: wanted.limit]
     more = len(rows) > wanted.limit
-    next_cursor = encode_cursor(page[-1]["placed_at"], page[-1]["order_id"]) if more else None
+    last = page[-1] if more else None
+    next_cursor = encode_cursor(key, wanted, last["placed_at"], last["order_id"]) if last else None
     return {"items": [summary(row) for row in page], "next_cursor": next_cursor}
 
 
@@ -72,21 +76,32 @@ def _conditions(wanted: OrderFilter) -> tuple[list[str], list[Any]]:
     return where, params
 
 
-# A cursor is the last (placed_at, order_id) of a page, readable as it is: any string of
-# this shape is a position in the keyset order, so the query schema can say which strings
-# are cursors (and a hand-written one works too).
+# A cursor is the last (placed_at, order_id) of a page and a signature over it and the
+# query's filters, with a key of the deployment: a hand-made or altered cursor, or one
+# used with other filters than the query it came from, is refused rather than followed.
 CURSOR = (
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z_"
-    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[0-9a-f]{32}$"
 )
 
 
-def encode_cursor(placed_at: str, order_id: str) -> str:
-    return f"{placed_at}_{order_id}"
+def encode_cursor(key: bytes, wanted: OrderFilter, placed_at: str, order_id: str) -> str:
+    position = f"{placed_at}_{order_id}"
+    return f"{position}.{_signature(key, wanted, position)}"
 
 
-def decode_cursor(cursor: str) -> tuple[str, str]:
+def decode_cursor(key: bytes, wanted: OrderFilter) -> tuple[str, str]:
+    cursor = wanted.cursor or ""
     if not re.fullmatch(CURSOR, cursor):
         raise BadCursor("cursor is not one this API returned")
-    placed_at, _, order_id = cursor.partition("_")
+    position, _, signature = cursor.rpartition(".")
+    if not hmac.compare_digest(signature, _signature(key, wanted, position)):
+        raise BadCursor("cursor is not one this API returned for these filters")
+    placed_at, _, order_id = position.partition("_")
     return placed_at, order_id
+
+
+def _signature(key: bytes, wanted: OrderFilter, position: str) -> str:
+    filters = replace(wanted, cursor=None, limit=0)  # a page size may change between pages
+    message = f"{position}|{filters!r}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]

@@ -153,7 +153,10 @@ class OrderQuery(StrictQuery):
             str,
             Field(
                 pattern=CURSOR,
-                examples=["2026-11-26T09:00:00.000000Z_6f1d2a4e-0c1b-4c55-9a53-3b0e8f9d7a10"],
+                examples=[
+                    "2026-11-26T09:00:00.000000Z_6f1d2a4e-0c1b-4c55-9a53-3b0e8f9d7a10"
+                    ".5d41402abc4b2a76b9719d911017c592"
+                ],
             ),
         ]
         | None

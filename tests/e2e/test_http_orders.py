@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest.mock import ANY
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -162,6 +164,22 @@ def test_search_and_paging(client: TestClient):
         if not cursor:
             break
     assert sorted(seen) == sorted([*ids, bo["order_id"]])
+
+
+def test_a_cursor_is_followed_only_as_it_was_given_and_with_its_own_filters(client: TestClient):
+    """A cursor used to be any string of its shape: a hand-made or altered one was followed."""
+    for _ in range(3):
+        client.post("/orders", json=an_order_payload())
+    cursor = client.get("/orders", params={"limit": 1}).json()["next_cursor"]
+    assert client.get("/orders", params={"limit": 2, "cursor": cursor}).status_code == 200
+    position, _, signature = cursor.rpartition(".")
+    earlier = position.replace(position[:4], str(int(position[:4]) - 1), 1)
+    for forged in (position, f"{earlier}.{signature}", f"{position}.{'0' * 32}"):
+        refused = client.get("/orders", params={"cursor": forged})
+        assert refused.status_code == 422, forged
+        assert refused.json()["fields"] == [{"field": "cursor", "message": ANY}]
+    elsewhere = client.get("/orders", params={"cursor": cursor, "channel": "marketplace"})
+    assert elsewhere.status_code == 422 and "these filters" in elsewhere.json()["detail"]
 
 
 def test_health_ready_and_docs(client: TestClient):
