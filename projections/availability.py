@@ -22,7 +22,7 @@ LEVELS = ("on_hand", "reserved", "safety_stock")
 # Every StockItem event after Created; a new one missing here shows up as a version gap.
 STOCK_EVENTS = (
     "Counted", "CountConfirmed", "Received", "Adjusted", "Damaged", "SafetyStockSet",
-    "Reserved", "ReservationsReleased", "Dispatched",
+    "Reserved", "ReservationsReleased", "ReservationsGivenBack", "Dispatched",
 )  # fmt: skip
 
 

@@ -34,9 +34,6 @@ def allocate_by_hand(
     if not order.waiting:
         raise Conflict(f"order {order.id} waits for nothing: there is nothing to allocate")
     lines = _open_lines(order, line_ids)
-    if held := sorted(set(lines) & set(order.allocated.get(code, {}))):
-        raise Conflict(f"{code} already ships part of line(s) {', '.join(held)}: name another "
-                       "location, or reject that shipment first")  # fmt: skip
     plan = {code: lines}
     was_undecided, attempt = order.undecided, order.decisions + 1
     shipments = request_shipments(unit, order, plan, attempt, now)

@@ -33,7 +33,10 @@ from domain.fulfilment.stock_item import StockItem
 from domain.orders.published import ORDER_CANCELLED, ORDER_PLACED, ORDER_RELEASED
 from domain.processing import Unit
 
-STOCK_RISES = ("Counted", "Received", "Adjusted", "ReservationsReleased", "SafetyStockSet")
+STOCK_RISES = (
+    "Counted", "Received", "Adjusted", "ReservationsReleased", "ReservationsGivenBack",
+    "SafetyStockSet",
+)  # fmt: skip
 
 
 class WhenOrdersChangeFulfilThem:

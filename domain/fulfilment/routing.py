@@ -73,7 +73,8 @@ def request_shipments(
             item = unit.get(StockItem, stock_item_id_for(location, sku)) or StockItem(
                 location_code=location, sku=sku
             )
-            item.reserve(order_id, {lid: q for lid, q in lines.items() if skus[lid] == sku})
+            wanted = {lid: q for lid, q in lines.items() if skus[lid] == sku}
+            item.reserve(order_id, wanted, top_up=True)
         _workload(unit, location, now).take()
         shipment = Shipment(order_id=order_id, location=location, lines=lines,
                             skus={lid: skus[lid] for lid in lines}, attempt=attempt, at=now)  # fmt: skip
@@ -132,7 +133,9 @@ def release_lines(
         for sku in {skus[line_id] for line_id in lines}:
             item = unit.get(StockItem, stock_item_id_for(location, sku))
             if item is not None:
-                item.release(order_id, [lid for lid in lines if skus[lid] == sku], now)
+                item.give_back(
+                    order_id, {lid: q for lid, q in lines.items() if skus[lid] == sku}, now
+                )
 
 
 def _candidates(

@@ -179,26 +179,29 @@ class StockItem(Aggregate):
 
     # --- reservations -----------------------------------------------------------
 
-    def reserve(self, order_id: str, lines: dict[str, int]) -> bool:
+    def reserve(self, order_id: str, lines: dict[str, int], *, top_up: bool = False) -> bool:
         """Reserve every line or none; the lines' quantities are summed before the check.
 
-        A line already reserved with the same quantity is a retry and changes
-        nothing; with another quantity it is a conflict.
+        By hand, a line already reserved with the same quantity is a retry and
+        changes nothing; with another quantity it is a conflict. Sourcing tops
+        up (`top_up`): a later decision may add units of a line to what this
+        location already holds for it (a partial line filled as stock comes in).
         """
         if "/" in order_id or not order_id:
             raise InvalidCommand([_problem("order_id", "must be non-empty and contain no '/'")])
         new: dict[str, int] = {}
+        wanted = 0
         for line_id, quantity in lines.items():
             _check_quantity(f"lines.{line_id}", quantity)
             key = reservation_key(order_id, line_id)
             held = self.reservations.get(key)
-            if held is None:
-                new[key] = quantity
+            if held is None or top_up:
+                new[key] = (held or 0) + quantity
+                wanted += quantity
             elif held != quantity:
                 raise Conflict(f"{key} is reserved for {held}, not {quantity}")
         if not new:
             return False
-        wanted = sum(new.values())
         if wanted > self.available:
             raise InsufficientStock(
                 f"{self.sku} at {self.location_code}: {wanted} wanted, {max(self.available, 0)} available"
@@ -213,6 +216,20 @@ class StockItem(Aggregate):
             return False
         freed = sum(self.reservations[key] for key in keys)
         self._released(keys=keys, levels=self._after(reserved=-freed), at=now)
+        return True
+
+    def give_back(self, order_id: str, lines: dict[str, int], now: datetime) -> bool:
+        """Give back units of the order's lines (line id -> quantity), no more than each
+        holds: what one shipment held, when the location holds more of the line for another."""
+        freed = {
+            key: min(quantity, self.reservations[key])
+            for line_id, quantity in lines.items()
+            if (key := reservation_key(order_id, line_id)) in self.reservations
+        }
+        if not freed:
+            return False
+        levels = self._after(reserved=-sum(freed.values()))
+        self._given_back(freed=freed, levels=levels, at=now)
         return True
 
     def dispatch(self, order_id: str, line_ids: list[str] | None, now: datetime) -> bool:
@@ -290,6 +307,18 @@ class StockItem(Aggregate):
     def _released(self, keys: list[str], levels: dict[str, int], at: datetime | None) -> None:
         for key in keys:
             self.reserved_units -= self.reservations.pop(key)
+
+    @event("ReservationsGivenBack")
+    def _given_back(self, freed: dict[str, int], levels: dict[str, int], at: datetime) -> None:
+        self._take(freed)
+
+    def _take(self, units: dict[str, int]) -> None:
+        """Lower reservations by some of their units (key -> units); an emptied one goes."""
+        for key, quantity in units.items():
+            self.reserved_units -= quantity
+            self.reservations[key] -= quantity
+            if not self.reservations[key]:
+                del self.reservations[key]
 
     @event("Dispatched")
     def _dispatched(self, keys: list[str], at: datetime, levels: dict[str, int]) -> None:

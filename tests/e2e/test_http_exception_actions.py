@@ -211,3 +211,30 @@ def place_lines(client: TestClient, lines: list[tuple[str, str]]) -> str:
     answer = client.post("/orders", json=payload)
     assert answer.status_code == 201, answer.text
     return str(answer.json()["order_id"])
+
+
+PARTIAL = {
+    "strategies": [
+        {
+            "name": "what there is",
+            "criteria": [{"kind": "stock", "mode": "partial"}, {"kind": "distance"}],
+            "fallback": "backorder",
+        }
+    ]
+}
+
+
+def test_a_line_filled_in_parts_at_one_location_holds_each_part_apart(client: TestClient):
+    """A later decision adding units of a line where part of it is already reserved used to
+    be refused as a conflicting retry, parking every later stock change of that item."""
+    given(client, policy=False, FAR=1)
+    activate(client, PARTIAL)
+    order_id = place(client, quantity=3)
+    client.post("/stock/movements", json={"location": "FAR", "sku": "SKU-1", "movement": "received",
+                                          "quantity": 5, "reference": "PO-1"})  # fmt: skip
+    first, second = decisions(client, order_id)
+    assert first["plan"] == {"FAR": {"1": 1}} and second["plan"] == {"FAR": {"1": 2}}
+    assert reserved(client, "FAR") == 3 and client.get("/exceptions").json()["items"] == []
+    shipment = second["shipments"]["FAR"]
+    client.post(f"/shipments/{shipment}/reject", json={"reason": "two are damaged"})
+    assert reserved(client, "FAR") == 1  # the first shipment's unit is still held
