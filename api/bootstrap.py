@@ -21,6 +21,7 @@ from projections.parked import ParkedProjection
 from projections.policy_follower import Policy, PolicyFollower
 from projections.routing import RoutingProjection
 from projections.runtime import Runtime
+from projections.shipments import ShipmentsProjection
 
 
 @dataclass
@@ -56,6 +57,7 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
         Follower(OrderStatusProjection(), orders, store),
         Follower(AvailabilityProjection(), fulfilment, store),
         Follower(RoutingProjection(), fulfilment, store),
+        Follower(ShipmentsProjection(), fulfilment, store),
         Follower(ParkedProjection("orders"), orders, store),
         Follower(ParkedProjection("fulfilment"), fulfilment, store),
     ]  # fmt: skip

@@ -11,9 +11,10 @@ from adapters.settings import Settings
 from bench.baseline import bare_saves_per_second
 from bench.http_load import http_intake
 from bench.inprocess import orders_per_second
-from bench.network import prepare, reserved_units
+from bench.network import on_hand, prepare, reserved_units
 from bench.payloads import UNITS_PER_ORDER
 from bench.saves import plain_saves_per_second
+from bench.shipping import shipping
 from bench.sourcing import latencies_ms
 from bench.stock import import_stock_csv, reservations_per_second
 from bench.stores import postgres_url, sqlite_dir
@@ -68,6 +69,26 @@ def bench_store(store: str) -> None:
         row(f"orders in process, {on(threads)}, sourced, settled", measured.rate, bare)
         sourced(measured.reserved_share)
     bench_http(store, settings_for(store, where, "http"), env, bare)
+    bench_shipping(settings_for(store, where, "ship"), env, bare)
+
+
+def bench_shipping(settings: Settings, env: dict[str, str], bare: float) -> None:
+    if "DOM_DATA_DIR" in env:
+        env = dict(env, DOM_DATA_DIR=str(settings.data_dir))
+    prepare(settings, datetime.now(UTC))
+    before = on_hand(settings)
+    run = shipping(env, COUNT // 2, CONNECTIONS)
+    print(f"  -- shipments through the warehouse API, {CONNECTIONS} connections", flush=True)
+    row("accept, pick, pack (requests)", run.steps.rate, bare)
+    row("shipments dispatched", run.dispatch.rate, bare)
+    print(f"    target 0.5 x bare: {'meets' if run.dispatch.rate >= 0.5 * bare else 'MISSES'}",
+          flush=True)  # fmt: skip
+    row("dispatch latency p50 / p99", run.dispatch.percentile(50), unit="ms")
+    row("", run.dispatch.percentile(99), unit="ms")
+    left = before - on_hand(settings)
+    print(f"    on hand fell by {left} units for {run.shipments} shipments of "
+          f"{UNITS_PER_ORDER} units: {'exactly once' if left == run.shipments * UNITS_PER_ORDER else 'WRONG'}",
+          flush=True)  # fmt: skip
 
 
 def bench_http(store: str, settings: Settings, env: dict[str, str], bare: float) -> None:

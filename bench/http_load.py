@@ -74,8 +74,22 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def _post(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, body: bytes) -> int:
-    head = f"POST /orders HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+async def _post(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, body: bytes, path: str = "/orders"
+) -> int:
+    return (await request(reader, writer, "POST", path, body))[0]
+
+
+async def request(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    method: str,
+    path: str,
+    body: bytes = b"",
+) -> tuple[int, bytes]:
+    """One request on a keep-alive connection: its status and body."""
+    head = (f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")  # fmt: skip
     writer.write(head.encode() + body)
     await writer.drain()
     status = int((await reader.readline()).split()[1])
@@ -84,8 +98,7 @@ async def _post(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, body
         name, _, value = line.decode().partition(":")
         if name.lower() == "content-length":
             length = int(value)
-    await reader.readexactly(length)
-    return status
+    return status, await reader.readexactly(length)
 
 
 async def _closed_loop(port: int, connections: int, total: int, prefix: str) -> LoadResult:

@@ -67,3 +67,11 @@ def reserved_units(settings: Settings) -> int:
     units = reserved(dom)
     dom.close()
     return units
+
+
+def on_hand(settings: Settings) -> int:
+    """Units of the bench SKUs on hand across the network, read from the aggregates."""
+    dom = bootstrap(settings)
+    units = sum(dom.fulfilment.stock_item(p.code, sku).on_hand for p in LOCATIONS for sku in SKUS)
+    dom.close()
+    return units

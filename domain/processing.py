@@ -13,6 +13,7 @@ from eventsourcing.domain import BaseAggregate
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Recording, Tracking
 
 from domain.errors import NotFound
+from domain.recordings import last_notification_id
 
 T = TypeVar("T")
 CONFLICT_RETRIES = 200
@@ -114,6 +115,19 @@ class ContextApplication(Application[UUID]):
         except AggregateNotFoundError:
             return None
         return found
+
+    def act(self, work: Callable[[Unit], object]) -> Outcome:
+        """Run a command on a fresh unit and save what it changed in one transaction;
+        again, from a fresh read, on a version conflict."""
+
+        def attempt() -> Outcome:
+            unit = Unit(self)
+            work(unit)
+            changed = unit.changed()
+            position = last_notification_id(self.save(*changed)) if changed else None
+            return Outcome(bool(changed), position)
+
+        return retrying(attempt)
 
     def existing(self, kind: type[T], aggregate_id: UUID, what: str) -> T:
         """The aggregate, or NotFound naming `what` was asked for (`location WH9`)."""

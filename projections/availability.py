@@ -23,6 +23,7 @@ LEVELS = ("on_hand", "reserved", "safety_stock")
 STOCK_EVENTS = (
     "Counted", "CountConfirmed", "Received", "Adjusted", "Damaged", "SafetyStockSet",
     "Reserved", "ReservationsReleased", "ReservationsGivenBack", "Dispatched",
+    "Shipped",
 )  # fmt: skip
 
 

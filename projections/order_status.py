@@ -104,6 +104,30 @@ class OrderStatusView:
                     line["state"] = LineState.OPEN.value
         self._advance(order_id, version, "deallocated", at, location=location, reason=reason)
 
+    def record_shipped(
+        self,
+        order_id: str,
+        version: int,
+        shipment_id: str,
+        location: str,
+        lines: dict[str, int],
+        carrier: dict[str, str],
+        at: datetime,
+    ) -> None:
+        detail = self._detail(order_id)
+        for line in detail["lines"]:
+            if line["line_id"] in lines:
+                line["shipped"] = line.get("shipped", 0) + lines[line["line_id"]]
+                if (
+                    line["state"] != LineState.CANCELLED.value
+                    and line["shipped"] >= line["quantity"]
+                ):
+                    line["state"] = LineState.SHIPPED.value
+        shipment = {"shipment_id": shipment_id, "location": location, "lines": lines, **carrier,
+                    "dispatched_at": iso(at)}  # fmt: skip
+        detail.setdefault("shipments", []).append(shipment)
+        self._advance(order_id, version, "shipped", at, shipment_id=shipment_id, location=location)
+
     def flush(self) -> None:
         new = [self._values(oid, row) for oid, row in self.rows.items() if row.get("new")]
         old = [self._values(oid, row) for oid, row in self.rows.items() if not row.get("new")]
@@ -126,7 +150,11 @@ class OrderStatusView:
             raise ProjectionGap(f"order {order_id}: got version {version} after {row['version']}")
         detail = row["detail"]
         states = {line["line_id"]: LineState(line["state"]) for line in detail["lines"]}
-        detail["status"] = roll_up(states, detail["holds"]).value
+        partly = any(
+            line.get("shipped") and line["state"] in (LineState.OPEN, LineState.ALLOCATED)
+            for line in detail["lines"]
+        )
+        detail["status"] = roll_up(states, detail["holds"], partly).value
         detail["history"].append({"event": kind, "at": iso(at), "version": version, **facts})
         detail["updated_at"] = iso(at)
         row["version"] = detail["version"] = version
@@ -167,7 +195,7 @@ class OrderStatusProjection:
     tables: tuple[str, ...] = ("order_status",)
     topics = (
         Order.Placed, Order.Held, Order.Released, Order.Cancelled, Order.LinesProgressed,
-        Order.Allocated, Order.Deallocated,
+        Order.Allocated, Order.Deallocated, Order.Shipped,
     )  # fmt: skip
 
     def apply(self, sql: Sql, events: Sequence[Any]) -> None:
@@ -195,6 +223,9 @@ class OrderStatusProjection:
             view.record_deallocated(
                 order_id, version, event.location, event.line_ids, event.reason, event.at
             )
+        elif isinstance(event, Order.Shipped):
+            view.record_shipped(order_id, version, event.shipment_id, event.location,
+                                event.lines, event.carrier, event.at)  # fmt: skip
         else:
             raise ProjectionGap(f"order_status cannot apply {type(event).__qualname__}")
 

@@ -16,6 +16,7 @@ from api.http import (
     routes_operations,
     routes_orders,
     routes_routing,
+    routes_shipments,
     routes_stock,
 )
 from api.http.intake import IntakeBatcher
@@ -56,4 +57,5 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(routes_stock.router)
     app.include_router(routes_routing.router)
     app.include_router(routes_operations.router)
+    app.include_router(routes_shipments.router)
     return app

@@ -103,6 +103,7 @@ def order_document(order: Order) -> dict[str, Any]:
             if line["line_id"] in order.cancel_reasons
             else {}
         )
+        | ({"shipped": order.shipped[line["line_id"]]} if line["line_id"] in order.shipped else {})
         for line in placed["lines"]
     ]
     return dict(
@@ -113,5 +114,6 @@ def order_document(order: Order) -> dict[str, Any]:
         lines=lines,
         status=order.status.value,
         holds=list(order.holds),
+        shipments=[{"shipment_id": sid, **shipment} for sid, shipment in order.shipments.items()],
         version=order.version,
     )

@@ -25,10 +25,6 @@ Name = Annotated[str, Path(pattern=NAME_PATTERN)]
 Version = Annotated[int, Path(ge=1, le=1_000_000)]
 
 
-class RejectIn(Strict):
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
-
-
 class DraftIn(Strict):
     # The domain's own schema: the API, the CLI and files are checked by the same code.
     rules: RuleSetSpec
@@ -124,30 +120,3 @@ def get_routing(order_id: UUID, dom: ContainerDep) -> Response:
     if not decisions and order_detail(dom.store, str(order_id)) is None:
         raise NotFound(f"order {order_id} not found")
     return OrjsonResponse({"order_id": str(order_id), "decisions": decisions})
-
-
-@router.get("/shipments/{shipment_id}", tags=["fulfilment"])
-def get_shipment(shipment_id: UUID, dom: ContainerDep) -> Response:
-    """What a location is asked to ship for an order, its state and how it got there."""
-    shipment = dom.fulfilment.get_shipment(shipment_id)
-    return OrjsonResponse({
-        "shipment_id": str(shipment.id),
-        "order_id": shipment.order_id,
-        "location": shipment.location,
-        "attempt": shipment.attempt,
-        "status": shipment.status,
-        "lines": [{"line_id": line_id, "sku": shipment.skus[line_id], "quantity": quantity}
-                  for line_id, quantity in sorted(shipment.lines.items())],
-        "requested_at": shipment.requested_at.isoformat(),
-        "history": shipment.history,
-    })  # fmt: skip
-
-
-@router.post("/shipments/{shipment_id}/reject", tags=["fulfilment"])
-def reject_shipment(
-    shipment_id: UUID, body: RejectIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
-) -> Response:
-    """A location cannot ship (no stock, no capacity): the lines are sourced again without it."""
-    outcome = dom.fulfilment.reject_shipment(shipment_id, body.reason, now)
-    rejected = {"rejected": outcome.changed, "shipment_id": str(shipment_id)}
-    return answer("fulfilment", outcome.notification_id, lambda: rejected)

@@ -25,6 +25,7 @@ from domain.fulfilment.location import (
 from domain.fulfilment.network import DIRECTORY_ID, LocationDirectory
 from domain.fulfilment.routing_policy import RoutingPolicy, policy_id_for
 from domain.fulfilment.shipment import Shipment
+from domain.fulfilment.shipping import ShipmentSteps
 from domain.fulfilment.stock_item import StockItem, stock_item_id_for
 from domain.moments import MAX_CLOCK_SKEW, moment_problem
 from domain.processing import ContextApplication, Outcome, retrying
@@ -60,7 +61,7 @@ class CountReport:
     notification_id: int | None
 
 
-class Fulfilment(ExceptionActions, ContextApplication):
+class Fulfilment(ExceptionActions, ShipmentSteps, ContextApplication):
     name = "fulfilment"
 
     # --- locations --------------------------------------------------------------

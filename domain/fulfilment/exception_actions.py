@@ -13,8 +13,7 @@ from domain.fulfilment.by_hand import allocate_by_hand
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
 from domain.fulfilment.routing import reject_shipment, source_order
 from domain.fulfilment.shipment import Shipment
-from domain.processing import ContextApplication, Outcome, Unit, retrying
-from domain.recordings import last_notification_id
+from domain.processing import ContextApplication, Outcome, Unit
 
 
 class ExceptionActions(ContextApplication):
@@ -27,7 +26,7 @@ class ExceptionActions(ContextApplication):
                 raise NotFound(f"shipment {shipment_id} not found")
             reject_shipment(unit, shipment, reason, now)
 
-        return self._act(act)
+        return self.act(act)
 
     def source_again(self, order_id: UUID, now: datetime) -> Outcome:
         """Source an order's open lines again now, by the active policy: an operator's retry
@@ -65,16 +64,4 @@ class ExceptionActions(ContextApplication):
                 raise NotFound(f"order {order_id} is not known to fulfilment")
             decide(unit, order)
 
-        return self._act(act)
-
-    def _act(self, act: Callable[[Unit], None]) -> Outcome:
-        """Run an action on a fresh unit and save what it changed in one transaction."""
-
-        def attempt() -> Outcome:
-            unit = Unit(self)
-            act(unit)
-            changed = unit.changed()
-            position = last_notification_id(self.save(*changed)) if changed else None
-            return Outcome(bool(changed), position)
-
-        return retrying(attempt)
+        return self.act(act)

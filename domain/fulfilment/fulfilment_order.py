@@ -53,6 +53,11 @@ class FulfilmentOrder(Aggregate):
         note: str
         at: datetime
 
+    class ShortPicked(Aggregate.Event):
+        location: str
+        lines: dict[str, int]
+        at: datetime
+
     @staticmethod
     def create_id(order: dict[str, Any]) -> UUID:
         return UUID(order["order_id"])
@@ -162,6 +167,11 @@ class FulfilmentOrder(Aggregate):
         self._cancelled(line_ids=live, at=at)
         return {location: lines for location, lines in freed.items() if lines}
 
+    def short_picked(self, location: str, lines: dict[str, int], at: datetime) -> None:
+        """Units the location did not find: they are open again, to be sourced anew (the
+        location stays a candidate: its stock was corrected by what was missing)."""
+        self._short_picked(location=location, lines=lines, at=at)
+
     def resolve(self, note: str, at: datetime) -> bool:
         """A person has dealt with what the order waits for: it leaves the exception queue
         with their note. Its open lines stay open (sourced again when stock rises, on a
@@ -225,6 +235,18 @@ class FulfilmentOrder(Aggregate):
         self.allocated = {loc: lines for loc, lines in self.allocated.items() if lines}
         if not self.allocated and not any(self.open.values()):
             self.status = FulfilmentStatus.CANCELLED
+
+    @event(ShortPicked)
+    def _short_picked(self, location: str, lines: dict[str, int], at: datetime) -> None:
+        self._reached(at)
+        held = self.allocated.get(location, {})
+        for line_id, quantity in lines.items():
+            held[line_id] = held.get(line_id, 0) - quantity
+            if held[line_id] <= 0:
+                held.pop(line_id)
+            self.open[line_id] = self.open.get(line_id, 0) + quantity
+        if not held:
+            self.allocated.pop(location, None)
 
     @event(ExceptionResolved)
     def _resolved(self, note: str, at: datetime) -> None:

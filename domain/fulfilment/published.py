@@ -19,6 +19,8 @@ from __future__ import annotations
 SHIPMENT_REQUESTED = "domain.fulfilment.shipment:Shipment.Requested"
 SHIPMENT_REJECTED = "domain.fulfilment.shipment:Shipment.Rejected"
 ORDER_SOURCED = "domain.fulfilment.fulfilment_order:FulfilmentOrder.Sourced"
+SHIPMENT_PICKED = "domain.fulfilment.shipment:Shipment.Picked"
+SHIPMENT_DISPATCHED = "domain.fulfilment.shipment:Shipment.Dispatched"
 
 FIELDS: dict[str, tuple[str, ...]] = {
     # order_id: the order's id (text); location: the location code asked to ship;
@@ -31,4 +33,18 @@ FIELDS: dict[str, tuple[str, ...]] = {
     # (line id -> quantity nobody could fill) and `fallback` ("backorder",
     # "cancel_unfillable", "exception" or None); at: when it was decided
     ORDER_SOURCED: ("decision", "at"),
+    # originator_id is the shipment's id. picked: line id -> units picked (0: none
+    # found); short: line id -> units missing (re-sourced by fulfilment); at: when
+    SHIPMENT_PICKED: ("order_id", "location", "picked", "short", "at"),
+    # lines: line id -> units handed to the carrier; carrier, service,
+    # tracking_number: text; at: when it was handed over
+    SHIPMENT_DISPATCHED: (
+        "order_id",
+        "location",
+        "lines",
+        "carrier",
+        "service",
+        "tracking_number",
+        "at",
+    ),
 }

@@ -1,5 +1,12 @@
-"""Shipment: what one location is asked to ship for one order. Only its first steps
-live here (requested, rejected); picking, packing and carriers are another issue."""
+"""Shipment: what one location is asked to ship for one order, step by step through the
+warehouse: requested, accepted, picked (short picks named), packed in parcels, dispatched
+to a carrier; or rejected by the location, or cancelled with the order's lines.
+
+Each step is refused out of order (InvalidTransition) and changes nothing when it is
+repeated with the same content (a retried request); the same step with other content
+after it happened is a Conflict. What a step does to stock and to the order is decided
+beside it, in domain/fulfilment/shipping.py, and saved in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import InvalidTransition
+from domain.errors import Conflict, FieldProblem, InvalidCommand, InvalidTransition
+
+# The warehouse's steps, in order: each needs the one before it.
+STEPS = ("requested", "accepted", "picked", "packed", "dispatched")
 
 
 def shipment_id_for(order_id: str, location: str, attempt: int) -> UUID:
@@ -39,25 +49,150 @@ class Shipment(Aggregate):
         self.requested_at = at
         self.status = "requested"
         self.history: list[dict[str, str]] = [{"status": "requested", "at": at.isoformat()}]
+        self.picked: dict[str, int] = {}  # line id -> units picked
+        self.parcels: list[dict[str, int]] = []
+        self.carrier: dict[str, str] = {}  # carrier, service, tracking_number once dispatched
+        self.dispatched_at: datetime | None = None
 
     def reject(self, reason: str, now: datetime) -> bool:
         if self.status == "rejected":
             return False
-        if self.status != "requested":
+        if self.status not in ("requested", "accepted"):
             raise InvalidTransition(self.id, self.status, "reject")
         self._rejected(reason=reason, order_id=self.order_id, location=self.location,
                        lines=self.lines, at=now)  # fmt: skip
         return True
 
+    def accept(self, now: datetime) -> bool:
+        """The location takes the shipment on."""
+        if not self._step("accepted"):
+            return False
+        self._accepted(at=now)
+        return True
+
+    def pick(self, picked: dict[str, int], now: datetime) -> dict[str, int]:
+        """Record what was picked of every line (0 when none was found); returns the units
+        missing per line (a short pick), {} when all was found or on a repeat."""
+        problems = [FieldProblem(f"lines.{line_id}", "is not a line of this shipment")
+                    for line_id in picked if line_id not in self.lines]  # fmt: skip
+        problems += [
+            FieldProblem(
+                f"lines.{line_id}",
+                f"{quantity} picked: between 0 and the {self.lines[line_id]} requested",
+            )
+            for line_id, quantity in picked.items()
+            if line_id in self.lines and not 0 <= quantity <= self.lines[line_id]
+        ]
+        problems += [FieldProblem(f"lines.{line_id}", "missing: give every line, 0 if none found")
+                     for line_id in self.lines if line_id not in picked]  # fmt: skip
+        if self.status in ("picked", "packed", "dispatched") and picked == self.picked:
+            return {}
+        if problems:
+            raise InvalidCommand(problems)
+        if not self._step("picked"):
+            raise Conflict(f"shipment {self.id} was picked already, as {self.picked}")
+        short = {lid: self.lines[lid] - q for lid, q in picked.items() if q < self.lines[lid]}
+        self._picked(order_id=self.order_id, location=self.location, picked=picked, short=short,
+                     at=now)  # fmt: skip
+        return short
+
+    def pack(self, parcels: list[dict[str, int]], now: datetime) -> bool:
+        """Parcels with their weight (g) and dimensions (mm)."""
+        if self.status in ("packed", "dispatched") and parcels == self.parcels:
+            return False
+        if not self._step("packed"):
+            raise Conflict(f"shipment {self.id} was packed already, in other parcels")
+        self._packed(parcels=parcels, at=now)
+        return True
+
+    def dispatch(self, carrier: str, service: str, tracking_number: str, now: datetime) -> bool:
+        """Handed to a carrier: the units leave the location (its stock is consumed beside)."""
+        handed = {"carrier": carrier, "service": service, "tracking_number": tracking_number}
+        if self.status == "dispatched" and handed == self.carrier:
+            return False
+        if not self._step("dispatched"):
+            raise Conflict(f"shipment {self.id} was dispatched already, as {self.carrier}")
+        self._dispatched(order_id=self.order_id, location=self.location, lines=self.lines,
+                         at=now, **handed)  # fmt: skip
+        return True
+
+    def _step(self, status: str) -> bool:
+        """Whether `status` is the next step; False when the shipment is there or past it
+        (a repeat: with other content, the caller's Conflict); InvalidTransition otherwise."""
+        if self.status in STEPS and STEPS.index(self.status) >= STEPS.index(status):
+            return False
+        if self.status not in STEPS or STEPS.index(self.status) + 1 != STEPS.index(status):
+            raise InvalidTransition(self.id, self.status, STEP_VERBS[status])
+        return True
+
+    class Accepted(Aggregate.Event):
+        at: datetime
+
+    class Picked(Aggregate.Event):
+        order_id: str
+        location: str
+        picked: dict[str, int]
+        short: dict[str, int]
+        at: datetime
+
+    class Packed(Aggregate.Event):
+        parcels: list[dict[str, int]]
+        at: datetime
+
+    class Dispatched(Aggregate.Event):
+        order_id: str
+        location: str
+        lines: dict[str, int]
+        carrier: str
+        service: str
+        tracking_number: str
+        at: datetime
+
+    @event(Accepted)
+    def _accepted(self, at: datetime) -> None:
+        self._became("accepted", at)
+
+    @event(Picked)
+    def _picked(self, order_id: str, location: str, picked: dict[str, int],
+                short: dict[str, int], at: datetime) -> None:  # fmt: skip
+        self.picked = picked
+        self.lines = {line_id: q for line_id, q in picked.items() if q > 0}
+        if self.lines:
+            self._became("picked", at, short=",".join(f"{k}:{v}" for k, v in short.items()))
+        else:  # nothing was found: the shipment ends here, its lines are sourced again
+            self._became("cancelled", at, reason="nothing found at pick")
+
+    @event(Packed)
+    def _packed(self, parcels: list[dict[str, int]], at: datetime) -> None:
+        self.parcels = parcels
+        self._became("packed", at)
+
+    @event(Dispatched)
+    def _dispatched(self, order_id: str, location: str, lines: dict[str, int], carrier: str,
+                    service: str, tracking_number: str, at: datetime) -> None:  # fmt: skip
+        self.carrier = {"carrier": carrier, "service": service, "tracking_number": tracking_number}
+        self.dispatched_at = at
+        self._became("dispatched", at)
+
+    def _became(self, status: str, at: datetime, **details: str) -> None:
+        self.status = status
+        self.history.append({"status": status, "at": at.isoformat()}
+                            | {k: v for k, v in details.items() if v})  # fmt: skip
+
     def cancel_lines(self, line_ids: list[str], reason: str, now: datetime) -> bool:
         """The order's lines were cancelled: they leave the shipment; with none left, it is cancelled."""
         gone = [line_id for line_id in line_ids if line_id in self.lines]
-        if self.status != "requested" or not gone:
+        if self.status not in STEPS[:-1] or not gone:  # dispatched: the goods have left
             return False
         self._lines_cancelled(line_ids=gone, reason=reason, at=now)
         return True
 
-    @event("LinesCancelled")
+    class LinesCancelled(Aggregate.Event):
+        line_ids: list[str]
+        reason: str
+        at: datetime
+
+    @event(LinesCancelled)
     def _lines_cancelled(self, line_ids: list[str], reason: str, at: datetime) -> None:
         for line_id in line_ids:
             self.lines.pop(line_id, None)
@@ -79,3 +214,6 @@ class Shipment(Aggregate):
     ) -> None:
         self.status = "rejected"
         self.history.append({"status": "rejected", "at": at.isoformat(), "reason": reason})
+
+
+STEP_VERBS = {"accepted": "accept", "picked": "pick", "packed": "pack", "dispatched": "dispatch"}

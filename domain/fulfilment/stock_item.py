@@ -232,6 +232,19 @@ class StockItem(Aggregate):
         self._given_back(freed=freed, levels=levels, at=now)
         return True
 
+    def ship(self, order_id: str, lines: dict[str, int], now: datetime) -> None:
+        """Units of the order's lines leave with a shipment: on hand falls by them, and what
+        the lines held here falls by as much (never below 0: a reservation freed meanwhile
+        does not keep goods that left from leaving on hand)."""
+        keys = {reservation_key(order_id, line_id): quantity for line_id, quantity in lines.items()}
+        taken = {
+            key: min(quantity, self.reservations.get(key, 0)) for key, quantity in keys.items()
+        }
+        units = sum(lines.values())
+        levels = self._after(self._uncounted(-units, now), reserved=-sum(taken.values()))
+        self._shipped(taken={k: q for k, q in taken.items() if q}, units=units, levels=levels,
+                      at=now)  # fmt: skip
+
     def dispatch(self, order_id: str, line_ids: list[str] | None, now: datetime) -> bool:
         """Consume reservations: the units leave on hand."""
         keys = self._keys(order_id, line_ids)
@@ -319,6 +332,13 @@ class StockItem(Aggregate):
             self.reservations[key] -= quantity
             if not self.reservations[key]:
                 del self.reservations[key]
+
+    @event("Shipped")
+    def _shipped(
+        self, taken: dict[str, int], units: int, levels: dict[str, int], at: datetime
+    ) -> None:
+        self._take(taken)
+        self._move(-units, at)
 
     @event("Dispatched")
     def _dispatched(self, keys: list[str], at: datetime, levels: dict[str, int]) -> None:

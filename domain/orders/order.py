@@ -52,8 +52,11 @@ def order_id_for(channel: str, channel_order_id: str) -> UUID:
     return uuid5(ORDER_NAMESPACE, f"{channel}\x1f{channel_order_id}")
 
 
-def roll_up(line_states: dict[str, LineState], holds: list[str]) -> OrderStatus:
-    """The order's status as a pure function of its lines and holds."""
+def roll_up(
+    line_states: dict[str, LineState], holds: list[str], partly_shipped: bool = False
+) -> OrderStatus:
+    """The order's status as a pure function of its lines and holds (`partly_shipped`:
+    some units of a line left, not all of them)."""
     active = [state for state in line_states.values() if state is not LineState.CANCELLED]
     if not active:
         return OrderStatus.CANCELLED
@@ -61,7 +64,7 @@ def roll_up(line_states: dict[str, LineState], holds: list[str]) -> OrderStatus:
         return OrderStatus.DELIVERED
     if all(state in DISPATCHED for state in active):
         return OrderStatus.SHIPPED
-    if any(state in DISPATCHED for state in active):
+    if partly_shipped or any(state in DISPATCHED for state in active):
         return OrderStatus.PARTIALLY_SHIPPED
     if holds:
         return OrderStatus.HELD
@@ -105,6 +108,13 @@ class Order(Aggregate):
         reason: str
         at: datetime
 
+    class Shipped(Aggregate.Event):
+        shipment_id: str
+        location: str
+        lines: dict[str, int]
+        carrier: dict[str, str]
+        at: datetime
+
     @staticmethod
     def create_id(channel: str, channel_order_id: str) -> UUID:
         return order_id_for(channel, channel_order_id)
@@ -125,6 +135,8 @@ class Order(Aggregate):
         self.holds: list[str] = []
         self.cancel_reasons: dict[str, str] = {}
         self.allocations: dict[str, dict[str, int]] = {}  # line id -> location -> quantity
+        self.shipped: dict[str, int] = {}  # line id -> units dispatched
+        self.shipments: dict[str, dict[str, Any]] = {}  # shipment id -> where, what, carrier
         self.received_at = at
         self.status = OrderStatus.RELEASED
 
@@ -150,12 +162,12 @@ class Order(Aggregate):
     @event(Held)
     def _held(self, reason: str, at: datetime) -> None:
         self.holds.append(reason)
-        self.status = roll_up(self.line_states, self.holds)
+        self.status = self._roll_up()
 
     @event(Released)
     def _released(self, at: datetime) -> None:
         self.holds = []
-        self.status = roll_up(self.line_states, self.holds)
+        self.status = self._roll_up()
 
     # --- cancellation ----------------------------------------------------------
 
@@ -188,7 +200,7 @@ class Order(Aggregate):
         for line_id in line_ids:
             self.line_states[line_id] = LineState.CANCELLED
             self.cancel_reasons[line_id] = reason
-        self.status = roll_up(self.line_states, self.holds)
+        self.status = self._roll_up()
 
     # --- roll-up fed by fulfilment ---------------------------------------------
 
@@ -232,21 +244,65 @@ class Order(Aggregate):
         self._deallocated(location=location, line_ids=held, reason=reason, at=now)
         return True
 
+    def ship(
+        self,
+        shipment_id: str,
+        location: str,
+        lines: dict[str, int],
+        carrier: dict[str, str],
+        now: datetime,
+    ) -> bool:
+        """Fulfilment dispatched a shipment of this order; news of one already known changes
+        nothing. A line is shipped once all its units left, the order partly shipped before."""
+        if shipment_id in self.shipments:
+            return False
+        known = {line_id: q for line_id, q in lines.items() if line_id in self.line_states}
+        self._shipped(shipment_id=shipment_id, location=location, lines=known, carrier=carrier,
+                      at=now)  # fmt: skip
+        return True
+
+    @event(Shipped)
+    def _shipped(
+        self,
+        shipment_id: str,
+        location: str,
+        lines: dict[str, int],
+        carrier: dict[str, str],
+        at: datetime,
+    ) -> None:
+        self.shipments[shipment_id] = {"location": location, "lines": lines, **carrier,
+                                       "dispatched_at": at.isoformat()}  # fmt: skip
+        ordered = {line["line_id"]: line["quantity"] for line in self.placement["lines"]}
+        for line_id, quantity in lines.items():
+            self.shipped[line_id] = self.shipped.get(line_id, 0) + quantity
+            live = self.line_states[line_id] is not LineState.CANCELLED
+            if live and self.shipped[line_id] >= ordered[line_id]:
+                self.line_states[line_id] = LineState.SHIPPED
+        self.status = self._roll_up()
+
+    def _roll_up(self) -> OrderStatus:
+        partly = any(
+            self.line_states[lid] not in DISPATCHED
+            and self.line_states[lid] is not LineState.CANCELLED
+            for lid in self.shipped
+        )
+        return roll_up(self.line_states, self.holds, partly)
+
     @event(Allocated)
     def _allocated(self, location: str, lines: dict[str, int], at: datetime) -> None:
         _allocate(self, location, lines)
-        self.status = roll_up(self.line_states, self.holds)
+        self.status = self._roll_up()
 
     @event(Deallocated)
     def _deallocated(self, location: str, line_ids: list[str], reason: str, at: datetime) -> None:
         _deallocate(self, location, line_ids)
-        self.status = roll_up(self.line_states, self.holds)
+        self.status = self._roll_up()
 
     @event(LinesProgressed)
     def _lines_progressed(self, states: dict[str, str], at: datetime) -> None:
         for line_id, state in states.items():
             self.line_states[line_id] = LineState(state)
-        self.status = roll_up(self.line_states, self.holds)
+        self.status = self._roll_up()
 
 
 def _allocate(order: Order, location: str, lines: dict[str, int]) -> None:

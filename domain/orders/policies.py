@@ -11,7 +11,13 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from domain.fulfilment.published import ORDER_SOURCED, SHIPMENT_REJECTED, SHIPMENT_REQUESTED
+from domain.fulfilment.published import (
+    ORDER_SOURCED,
+    SHIPMENT_DISPATCHED,
+    SHIPMENT_PICKED,
+    SHIPMENT_REJECTED,
+    SHIPMENT_REQUESTED,
+)
 from domain.orders.order import Order
 from domain.processing import Unit
 
@@ -19,7 +25,8 @@ from domain.processing import Unit
 class WhenFulfilmentDecidesRollUp:
     name = "orders_policy"
     upstream = "fulfilment"
-    topics = (SHIPMENT_REQUESTED, SHIPMENT_REJECTED, ORDER_SOURCED)
+    topics = (SHIPMENT_REQUESTED, SHIPMENT_REJECTED, ORDER_SOURCED, SHIPMENT_PICKED,
+              SHIPMENT_DISPATCHED)  # fmt: skip
 
     def react(self, event: Any, unit: Unit) -> None:
         topic = get_topic(type(event))
@@ -31,9 +38,31 @@ class WhenFulfilmentDecidesRollUp:
             order = unit.get(Order, UUID(event.order_id))
             if order is not None:
                 order.deallocate(event.location, list(event.lines), event.reason, event.at)
+        elif topic == SHIPMENT_PICKED:
+            self.when_units_are_missing_at_pick_deallocate_them(unit, event)
+        elif topic == SHIPMENT_DISPATCHED:
+            order = unit.get(Order, UUID(event.order_id))
+            if order is not None:
+                carrier = {"carrier": event.carrier, "service": event.service,
+                           "tracking_number": event.tracking_number}  # fmt: skip
+                order.ship(str(event.originator_id), event.location, event.lines, carrier, event.at)
         elif topic == ORDER_SOURCED:
             decision = event.decision
             if decision.get("fallback") == "cancel_unfillable" and decision["unfilled"]:
                 order = unit.get(Order, event.originator_id)
                 if order is not None:
                     order.cancel("no location can fill it", event.at, list(decision["unfilled"]))
+
+    @staticmethod
+    def when_units_are_missing_at_pick_deallocate_them(unit: Unit, event: Any) -> None:
+        """What the location did not find is no longer allocated there (fulfilment sources
+        it again, and a new shipment request allocates it anew)."""
+        order = unit.get(Order, UUID(event.order_id))
+        if order is None or not event.short:
+            return
+        gone = [line_id for line_id in event.short if event.picked[line_id] == 0]
+        if gone:
+            order.deallocate(event.location, gone, "not found at pick", event.at)
+        fewer = {lid: event.picked[lid] for lid in event.short if event.picked[lid] > 0}
+        if fewer:
+            order.allocate(event.location, fewer, event.at)

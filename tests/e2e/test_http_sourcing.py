@@ -91,7 +91,7 @@ def test_a_rejection_routes_the_lines_elsewhere(client: TestClient):
     assert first["plan"] == {"NEAR-FULL": {"1": 1}}
     shipment = first["shipments"]["NEAR-FULL"]
     rejected = client.post(f"/shipments/{shipment}/reject", json={"reason": "shelf empty"})
-    assert rejected.json()["rejected"] is True
+    assert rejected.json()["changed"] is True
     again = last_decision(client, order_id)
     assert again["plan"] == {"FAR": {"1": 1}} and again["attempt"] == 2
     [gone] = [c for c in again["candidates"] if c["location"] == "NEAR-FULL"]
@@ -99,7 +99,7 @@ def test_a_rejection_routes_the_lines_elsewhere(client: TestClient):
     inventory = {row["location"]: row for row in client.get("/inventory/SKU-1").json()["locations"]}
     assert inventory["NEAR-FULL"]["reserved"] == 0 and inventory["FAR"]["reserved"] == 1
     assert (
-        client.post(f"/shipments/{shipment}/reject", json={"reason": "again"}).json()["rejected"]
+        client.post(f"/shipments/{shipment}/reject", json={"reason": "again"}).json()["changed"]
         is False
     )
 
@@ -113,7 +113,7 @@ def test_a_shipment_reads_back_with_its_lines_state_and_history(client: TestClie
     assert requested | {"requested_at": None, "history": None} == {
         "shipment_id": shipment, "order_id": order_id, "location": "NEAR-FULL", "attempt": 1,
         "status": "requested", "lines": [{"line_id": "1", "sku": "SKU-1", "quantity": 1}],
-        "requested_at": None, "history": None,
+        "requested_at": None, "history": None, "picked": {}, "parcels": [], "dispatched_at": None,
     }  # fmt: skip
     client.post(f"/shipments/{shipment}/reject", json={"reason": "shelf empty"})
     rejected = client.get(f"/shipments/{shipment}").json()

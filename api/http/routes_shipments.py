@@ -1,0 +1,136 @@
+"""The warehouse's API: a location's pick list and each shipment's steps (accept, pick,
+pack, dispatch, or reject). A step out of order is 409 and a bad body 422, with nothing
+recorded; a step repeated with the same body changes nothing (200, "changed": false)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+from pydantic import Field
+
+from api.http.commands import AnswerDep
+from api.http.dependencies import ContainerDep, NowDep
+from api.http.responses import OrjsonResponse
+from api.http.schemas import LineId, Reason, Strict
+from api.http.schemas_stock import Code
+from api.http.strict_route import StrictRoute
+from domain.fulfilment.shipment import Shipment
+from domain.processing import Outcome
+from projections.shipments import ShipmentStatus, pick_list
+
+router = APIRouter(tags=["shipments"], route_class=StrictRoute)
+Quantity = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+class RejectIn(Strict):
+    reason: Reason
+
+
+class PickIn(Strict):
+    lines: Annotated[dict[LineId, Quantity], Field(min_length=1, max_length=500)]
+
+
+class ParcelIn(Strict):
+    weight_grams: Annotated[int, Field(ge=1, le=1_000_000)]
+    length_mm: Annotated[int, Field(ge=1, le=10_000)]
+    width_mm: Annotated[int, Field(ge=1, le=10_000)]
+    height_mm: Annotated[int, Field(ge=1, le=10_000)]
+
+
+class PackIn(Strict):
+    parcels: Annotated[list[ParcelIn], Field(min_length=1, max_length=100)]
+
+
+class DispatchIn(Strict):
+    carrier: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+    service: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+    tracking_number: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{4,40}$")]
+
+
+@router.get("/locations/{code}/shipments")
+def location_shipments(
+    code: Code, dom: ContainerDep, status: ShipmentStatus | None = None
+) -> Response:
+    """The location's shipments, oldest request first: its pick list with `status=accepted`."""
+    dom.fulfilment.get_location(code)  # 404 for an unknown location
+    return OrjsonResponse({"items": pick_list(dom.store, code.upper(), status)})
+
+
+@router.get("/shipments/{shipment_id}")
+def get_shipment(shipment_id: UUID, dom: ContainerDep) -> Response:
+    """What a location is asked to ship for an order, its state and how it got there."""
+    return OrjsonResponse(shipment_document(dom.fulfilment.get_shipment(shipment_id)))
+
+
+@router.post("/shipments/{shipment_id}/accept")
+def accept(shipment_id: UUID, dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
+    return _answer(dom, answer, shipment_id, dom.fulfilment.accept_shipment(shipment_id, now))
+
+
+@router.post("/shipments/{shipment_id}/pick")
+def pick(
+    shipment_id: UUID, body: PickIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
+    """Every line's picked quantity (0 when none was found). Units missing are written off
+    at the location (an adjustment, reason "short pick") and sourced again."""
+    outcome = dom.fulfilment.pick_shipment(shipment_id, dict(body.lines), now)
+    return _answer(dom, answer, shipment_id, outcome)
+
+
+@router.post("/shipments/{shipment_id}/pack")
+def pack(
+    shipment_id: UUID, body: PackIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
+    parcels = [parcel.model_dump() for parcel in body.parcels]
+    return _answer(
+        dom, answer, shipment_id, dom.fulfilment.pack_shipment(shipment_id, parcels, now)
+    )
+
+
+@router.post("/shipments/{shipment_id}/dispatch")
+def dispatch(
+    shipment_id: UUID, body: DispatchIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
+    """Handed to the carrier: the units leave the location's stock and its reservations, in
+    the same transaction, once however often this is retried."""
+    outcome = dom.fulfilment.dispatch_shipment(
+        shipment_id, body.carrier, body.service, body.tracking_number, now
+    )
+    return _answer(dom, answer, shipment_id, outcome)
+
+
+@router.post("/shipments/{shipment_id}/reject")
+def reject(
+    shipment_id: UUID, body: RejectIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
+    """The location cannot ship (no stock, no capacity): the lines are sourced again without it."""
+    outcome = dom.fulfilment.reject_shipment(shipment_id, body.reason, now)
+    return _answer(dom, answer, shipment_id, outcome)
+
+
+def _answer(dom: ContainerDep, answer: AnswerDep, shipment_id: UUID, outcome: Outcome) -> Response:
+    def document() -> dict[str, Any]:
+        shipment = dom.fulfilment.get_shipment(shipment_id)
+        return shipment_document(shipment) | {"changed": outcome.changed}
+
+    return answer("fulfilment", outcome.notification_id, document)
+
+
+def shipment_document(shipment: Shipment) -> dict[str, Any]:
+    return {
+        "shipment_id": str(shipment.id),
+        "order_id": shipment.order_id,
+        "location": shipment.location,
+        "attempt": shipment.attempt,
+        "status": shipment.status,
+        "lines": [{"line_id": line_id, "sku": shipment.skus[line_id], "quantity": quantity}
+                  for line_id, quantity in sorted(shipment.lines.items())],
+        "requested_at": shipment.requested_at.isoformat(),
+        "picked": shipment.picked,
+        "parcels": shipment.parcels,
+        **shipment.carrier,
+        "dispatched_at": shipment.dispatched_at.isoformat() if shipment.dispatched_at else None,
+        "history": shipment.history,
+    }  # fmt: skip
