@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from adapters.geocoding import gazetteer
 from adapters.settings import Settings
 from api.bootstrap import Container, bootstrap
 from api.http import (
@@ -32,7 +34,10 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.state.container = container or bootstrap()
         app.state.intake = IntakeBatcher(app.state.container)
         app.state.container.runtime.catch_up_all()
+        # Read the gazetteer beside the first requests, not inside one (it takes a second).
+        warming = asyncio.get_running_loop().run_in_executor(None, gazetteer().load)
         yield
+        await warming
         app.state.intake.close()
         if owned:
             app.state.container.close()
