@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args
 from zoneinfo import available_timezones
 
 from pydantic import Field, create_model, field_validator, model_validator
@@ -84,7 +84,10 @@ def _every_field_optional(model: type[LocationIn]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         # Not nullable: left out is "keep", and null is refused (the schema says so too).
-        fields[name] = (info.annotation, FieldInfo.merge_field_infos(info, default=None))
+        annotation: Any = info.annotation
+        if type(None) in get_args(annotation):  # latitude, longitude: optional in PUT only
+            annotation = Union[tuple(a for a in get_args(annotation) if a is not type(None))]  # noqa: UP007
+        fields[name] = (annotation, FieldInfo.merge_field_infos(info, default=None))
     return fields
 
 
