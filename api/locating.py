@@ -33,20 +33,15 @@ def locate_order(command: PlaceOrder) -> PlaceOrder:
     return replace(command, located=Located(found.latitude, found.longitude, found.located_by()))
 
 
-def locate_location(values: dict[str, Any], relocate: bool = True) -> dict[str, Any]:
+def locate_location(values: dict[str, Any]) -> dict[str, Any]:
     """A location profile's fields with its point: the coordinates sent (located by "given"),
-    else its address's city located in its country; InvalidCommand when neither gives one.
-
-    `relocate=False` keeps a point already recorded (a PATCH that changed neither the
-    coordinates nor the address)."""
+    else its address's city located in its country; InvalidCommand when neither gives one."""
     latitude, longitude = values.get("latitude"), values.get("longitude")
     if (latitude is None) != (longitude is None):
         missing = "longitude" if longitude is None else "latitude"
         raise InvalidCommand([FieldProblem(missing, "latitude and longitude come together")])
     if latitude is not None:
-        if relocate:
-            values["located_by"] = dict(GIVEN)
-        return values
+        return values | {"located_by": dict(GIVEN)}
     found = _by_city(values)
     return values | {
         "latitude": found.latitude,

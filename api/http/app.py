@@ -34,10 +34,10 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.state.container = container or bootstrap()
         app.state.intake = IntakeBatcher(app.state.container)
         app.state.container.runtime.catch_up_all()
-        # Read the gazetteer beside the first requests, not inside one (it takes a second).
-        warming = asyncio.get_running_loop().run_in_executor(None, gazetteer().load)
+        # Read the gazetteer (a second or two, once per process) before taking requests, so
+        # that no request waits for it and the process's memory is settled when it serves.
+        await asyncio.get_running_loop().run_in_executor(None, gazetteer().load)
         yield
-        await warming
         app.state.intake.close()
         if owned:
             app.state.container.close()
