@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from api.bootstrap import Container
+from api.locating import locate_order
 from domain.errors import Conflict
 from domain.fulfilment.application import StockCount
 from domain.fulfilment.location import Capability, LocationProfile, LocationType
@@ -104,7 +105,7 @@ def load_demo(dom: Container, now: datetime) -> tuple[int, int]:
     created = existing = 0
     for command in demo_orders(now.replace(minute=0, second=0, microsecond=0)):
         try:
-            placement = dom.orders.place_order(command, now)
+            placement = dom.orders.place_order(locate_order(command), now)
         except Conflict:  # placed by an earlier run, at another hour
             existing += 1
             continue

@@ -35,9 +35,10 @@ from domain.fulfilment.location import LocationProfile
 from domain.text import text_problem
 
 STOCK_COLUMNS = ("location", "sku", "quantity", "counted_at")
+# latitude and longitude may be left empty when the city column can be located.
 LOCATION_COLUMNS = ("code", "name", "type", "country", "latitude", "longitude", "time_zone")
 LISTS = ("channels", "working_days", "capabilities", "groups")
-ADDRESS = ("line1", "postal_code", "city")
+ADDRESS = ("line1", "postal_code", "city", "region")
 # Stock columns that are not text; the model checks the converted values.
 CONVERSIONS: dict[str, tuple[Callable[[str], Any], str]] = {
     "quantity": (int, "must be a whole number"),
@@ -132,6 +133,8 @@ def location_profiles(path: Path) -> Iterator[tuple[int, LocationProfile | Rejec
             yield line, LocationIn.model_validate(values, strict=False).to_profile(row["code"])
         except ValueError as error:
             yield line, Rejected(line, _reason(error))
+        except InvalidCommand as error:  # no point: no coordinates, and the city not found
+            yield line, Rejected(line, error.detail)
 
 
 def import_stock(

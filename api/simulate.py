@@ -33,7 +33,7 @@ from domain.fulfilment.routing_rules import normalise_rules
 from domain.fulfilment.sourcing import great_circle_km
 from domain.fulfilment.stock_item import StockItem
 from domain.orders.order import Order
-from domain.orders.placement import Address, Customer, Line, PlaceOrder
+from domain.orders.placement import Address, Customer, Line, Located, PlaceOrder
 
 MOVES = {"Received": Movement.RECEIVED, "Adjusted": Movement.ADJUSTED, "Damaged": Movement.DAMAGED}
 
@@ -241,12 +241,13 @@ def _distance(
 ) -> float | None:
     km = []
     for order_id, location, _ in o.shipments:
-        address = placements[order_id]["shipping_address"]
-        if "latitude" in address and location in profiles:
+        placed = placements[order_id]
+        point = placed.get("destination") or placed["shipping_address"]
+        if "latitude" in point and location in profiles:
             p = profiles[location]
             km.append(
                 great_circle_km(
-                    address["latitude"], address["longitude"], p["latitude"], p["longitude"]
+                    point["latitude"], point["longitude"], p["latitude"], p["longitude"]
                 )
             )
     return sum(km) / len(km) if km else None
@@ -333,5 +334,13 @@ def _command(placement: dict[str, Any]) -> PlaceOrder:
         lines=tuple(Line(**line) for line in p["lines"]), shipping_price=p["shipping_price"],
         discount_total=p["discount_total"], total=p["total"], service_level=p.get("service_level"),
         tags=tuple(p.get("tags", ())), pickup_location=p.get("pickup_location"),
-        priority=p.get("priority"),
+        priority=p.get("priority"), located=_located(p.get("destination")),
     )  # fmt: skip
+
+
+def _located(destination: dict[str, Any] | None) -> Located | None:
+    """The point the live order was found at by city: the replay sources to the same place,
+    whatever today's gazetteer says."""
+    if not destination or destination["located_by"].get("method") != "city":
+        return None
+    return Located(destination["latitude"], destination["longitude"], destination["located_by"])

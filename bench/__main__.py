@@ -9,6 +9,7 @@ from pathlib import Path
 
 from adapters.settings import Settings
 from bench.baseline import bare_saves_per_second
+from bench.geocoding import load_cost
 from bench.http_load import http_intake
 from bench.inprocess import orders_per_second
 from bench.network import on_hand, prepare, reserved_units
@@ -138,12 +139,25 @@ def bench_sourcing() -> None:
               f"max {worst:6.3f} ms{aim}", flush=True)  # fmt: skip
 
 
+def bench_geocoding() -> None:
+    print("\n== gazetteer (GeoNames cities, each file in a fresh process) ==", flush=True)
+    for population in (15000, 5000, 1000, 500):
+        for alternates in (False, True):
+            c = load_cost(population, alternates)
+            names = "with alternate names" if alternates else "names only"
+            print(f"  cities{population:<6} {names:<21} load {c.seconds:5.2f} s  RSS "
+                  f"{c.rss_before_mb:5.1f} -> {c.rss_after_mb:6.1f} MB (peak {c.peak_mb:6.1f})  "
+                  f"lookup {c.lookup_us:4.1f} us/order", flush=True)  # fmt: skip
+
+
 def main() -> None:
-    stores = sys.argv[1:] or ["sourcing", "sqlite", "postgres", "import"]
+    stores = sys.argv[1:] or ["sourcing", "geocoding", "sqlite", "postgres", "import"]
     print(f"dom benchmark: {COUNT} operations per measurement; orders have 2 lines")
     for store in stores:
         if store == "sourcing":
             bench_sourcing()
+        elif store == "geocoding":
+            bench_geocoding()
         elif store == "import":
             bench_import()
         else:

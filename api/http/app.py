@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from adapters.geocoding import gazetteer
 from adapters.settings import Settings
 from api.bootstrap import Container, bootstrap
 from api.http import (
@@ -33,6 +35,9 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.state.container = container or bootstrap()
         app.state.intake = IntakeBatcher(app.state.container)
         app.state.container.runtime.catch_up_all()
+        # Read the gazetteer (a second or two, once per process) before taking requests, so
+        # that no request waits for it and the process's memory is settled when it serves.
+        await asyncio.get_running_loop().run_in_executor(None, gazetteer().load)
         yield
         app.state.intake.close()
         if owned:

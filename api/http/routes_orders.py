@@ -8,12 +8,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
+from adapters.geocoding import gazetteer
 from api.bootstrap import Container
 from api.http.commands import AnswerDep, answered
 from api.http.dependencies import ContainerDep, IntakeDep, NowDep
 from api.http.responses import OrjsonResponse
 from api.http.schemas import CancelIn, HoldIn, OrderQuery, PlaceOrderIn
 from api.http.strict_route import StrictRoute
+from api.locating import locate_order
 from domain.errors import FieldProblem, InvalidCommand, NotFound
 from domain.orders.order import Order, order_id_for
 from domain.orders.placement import PlaceOrder
@@ -28,6 +30,11 @@ router = APIRouter(tags=["orders"], route_class=StrictRoute)
 @router.post("/orders", status_code=201, responses={200: {"description": "already placed"}})
 async def place_order(body: PlaceOrderIn, intake: IntakeDep, now: NowDep) -> Response:
     command = body.to_command()
+    # A lookup is a few microseconds once the gazetteer is read; the first one reads it.
+    if gazetteer().loaded:
+        command = locate_order(command)
+    else:
+        command = await run_in_threadpool(locate_order, command)
     if command.pickup_location:
         await run_in_threadpool(_check_pickup, intake.dom, command)
     placement, settlement = await intake.place_settled(command, now)

@@ -25,6 +25,7 @@ from api.http.schemas_stock import (
     ReservationIn,
 )
 from api.http.strict_route import StrictRoute
+from api.locating import relocated
 from domain.fulfilment.location import profile_of
 from domain.processing import Outcome
 from projections.availability_queries import available_to_promise, inventory, locations, shown
@@ -60,7 +61,7 @@ def patch_location(
     """Change the fields sent and keep the others (PUT replaces the whole profile); an
     unknown location is 404. Nothing sent, or nothing different, records nothing."""
     current = profile_of(dom.fulfilment.get_location(code).profile)
-    profile = replace(current, **body.changes())
+    profile = replace(current, **relocated(current, body.changes()))
     _, outcome = dom.fulfilment.define_location(profile, now, TIME_ZONES)
     return answer(
         "fulfilment", outcome.notification_id, lambda: dom.fulfilment.get_location(code).profile

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args
 from zoneinfo import available_timezones
 
 from pydantic import Field, create_model, field_validator, model_validator
@@ -12,6 +12,7 @@ from pydantic_core import PydanticCustomError
 from api.http.patterns import text_pattern
 from api.http.schemas import CountryCode, LineId
 from api.http.strictness import FROM_TEXT, MULTI_LINE, Moment, Strict, StrictQuery
+from api.locating import locate_location
 from domain.fulfilment.application import Movement, StockCount
 from domain.fulfilment.location import WEEKDAYS, Capability, LocationProfile, LocationType
 
@@ -27,8 +28,9 @@ class LocationIn(Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     type: Annotated[LocationType, FROM_TEXT]
     country: CountryCode
-    latitude: Annotated[float, Field(ge=-90, le=90)]
-    longitude: Annotated[float, Field(ge=-180, le=180)]
+    # Optional when address.city can be located in the country (api.locating).
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
     time_zone: Annotated[str, Field(max_length=64, json_schema_extra={"enum": sorted(TIME_ZONES)})]
     address: Annotated[
         dict[
@@ -70,10 +72,11 @@ class LocationIn(Strict):
         return value
 
     def to_profile(self, code: str) -> LocationProfile:
+        """The profile, with its point: the coordinates sent, or its address.city located."""
         values = self.model_dump()
         for key in ("channels", "working_days", "capabilities", "groups"):
             values[key] = tuple(values[key])
-        return LocationProfile(code=code.upper(), **values)
+        return LocationProfile(code=code.upper(), **locate_location(values))
 
 
 def _every_field_optional(model: type[LocationIn]) -> dict[str, Any]:
@@ -81,7 +84,10 @@ def _every_field_optional(model: type[LocationIn]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         # Not nullable: left out is "keep", and null is refused (the schema says so too).
-        fields[name] = (info.annotation, FieldInfo.merge_field_infos(info, default=None))
+        annotation: Any = info.annotation
+        if type(None) in get_args(annotation):  # latitude, longitude: optional in PUT only
+            annotation = Union[tuple(a for a in get_args(annotation) if a is not type(None))]  # noqa: UP007
+        fields[name] = (annotation, FieldInfo.merge_field_infos(info, default=None))
     return fields
 
 
@@ -100,6 +106,8 @@ class _LocationChanges(LocationIn):
 
     def changes(self) -> dict[str, Any]:
         values = self.model_dump(exclude_unset=True)
+        if "address" in values:
+            values["address"] = dict(values["address"])
         for key in ("channels", "working_days", "capabilities", "groups"):
             if key in values:
                 values[key] = tuple(values[key])

@@ -82,10 +82,12 @@ class FulfilmentOrder(Aggregate):
     @classmethod
     def from_placement(cls, order_id: str, placed: dict[str, Any]) -> FulfilmentOrder:
         address = placed["shipping_address"]
+        point = placed.get("destination") or _given(address)  # older placements: the address's
         return cls(order={
             "order_id": order_id, "channel": placed["channel"], "country": address["country"],
-            "region": address.get("region"), "latitude": address.get("latitude"),
-            "longitude": address.get("longitude"), "service_level": placed.get("service_level"),
+            "region": address.get("region"), "latitude": point.get("latitude"),
+            "longitude": point.get("longitude"), "located_by": point["located_by"],
+            "service_level": placed.get("service_level"),
             "tags": placed.get("tags", []), "pickup_location": placed.get("pickup_location"),
             "priority": placed.get("priority", 0),
             "lines": [{k: line[k] for k in ("line_id", "sku", "quantity", "unit_price")}
@@ -105,6 +107,7 @@ class FulfilmentOrder(Aggregate):
             region=o.get("region"), latitude=o.get("latitude"), longitude=o.get("longitude"),
             service_level=o.get("service_level"), tags=frozenset(o.get("tags", [])),
             pickup_location=o.get("pickup_location"), priority=o.get("priority", 0),
+            located_by=o.get("located_by") or _given(o)["located_by"],
         )  # fmt: skip
 
     def saw_stock(self, sku: str, location: str, version: int) -> bool:
@@ -255,3 +258,12 @@ class FulfilmentOrder(Aggregate):
 
     def _reached(self, at: datetime) -> None:
         self.latest_at = at if self.latest_at is None else max(self.latest_at, at)
+
+
+def _given(address: dict[str, Any]) -> dict[str, Any]:
+    """The point of an order recorded before dom kept how it was found: the coordinates the
+    channel sent, if any."""
+    if address.get("latitude") is None:
+        return {"located_by": {"method": "unknown"}}
+    point = {"latitude": address["latitude"], "longitude": address["longitude"]}
+    return point | {"located_by": {"method": "given"}}

@@ -1,4 +1,9 @@
-"""The Location aggregate: a warehouse, distribution centre, store or drop-ship supplier."""
+"""The Location aggregate: a warehouse, distribution centre, store or drop-ship supplier.
+
+Every location has a point (sourcing measures distances from it): the
+coordinates sent, or those the edge found for its `address.city` in its
+country; `located_by` says which ({"method": "given"} or {"method": "city", ...}).
+"""
 
 from __future__ import annotations
 
@@ -52,6 +57,8 @@ class LocationProfile:
     capabilities: tuple[Capability, ...] = (Capability.SHIPS,)
     active: bool = True
     groups: tuple[str, ...] = ()  # e.g. "north", "outlets": for routing rules
+    # How the point was found; profiles recorded before it was kept had their coordinates given.
+    located_by: dict[str, Any] = field(default_factory=lambda: {"method": "given"})
 
     def as_record(self) -> dict[str, Any]:
         """The JSON form stored in events: sorted lists, plain strings."""
@@ -61,6 +68,7 @@ class LocationProfile:
         record["working_days"] = [d for d in WEEKDAYS if d in self.working_days]
         record["capabilities"] = sorted({c.value for c in self.capabilities})
         record["groups"] = sorted(set(self.groups))
+        record["located_by"] = dict(self.located_by)
         return record
 
 
@@ -130,9 +138,11 @@ class Location(Aggregate):
         return cls(code=profile.code, profile=profile.as_record(), at=now)
 
     def redefine(self, profile: LocationProfile, now: datetime) -> bool:
-        """Record what differs from the current profile; False when nothing does."""
-        record = profile.as_record()
-        changes = {key: value for key, value in record.items() if self.profile.get(key) != value}
+        """Record what differs from the current profile; False when nothing does. The current
+        profile is read with today's defaults, so a field added since it was recorded is no
+        change while it holds its default."""
+        record, current = profile.as_record(), profile_of(self.profile).as_record()
+        changes = {key: value for key, value in record.items() if current.get(key) != value}
         changes.pop("code", None)
         if not changes:
             return False

@@ -39,7 +39,8 @@ def _decide(unit: Unit, order: FulfilmentOrder, now: datetime) -> None:
     wanted = order.to_source()
     policy = unit.get(RoutingPolicy, policy_id_for(DEFAULT_POLICY))
     if policy is None or policy.active_version is None:
-        numbered = {"attempt": order.decisions + 1, "at": now.isoformat()}
+        numbered = {"attempt": order.decisions + 1, "at": now.isoformat(),
+                    "destination": wanted.destination()}  # fmt: skip
         order.record_decision(_no_policy(wanted) | numbered, now)
         return
     version, rules = policy.rules()
@@ -52,6 +53,7 @@ def _decide(unit: Unit, order: FulfilmentOrder, now: datetime) -> None:
         "at": now.isoformat(),
         "shipments": shipments,
         "stock_seen": seen,
+        "destination": wanted.destination(),
     }
     record["candidates"] += [_rejected_earlier(code) for code in sorted(order.excluded)]
     order.record_decision(record, now)

@@ -60,6 +60,7 @@ class Strategy:
     conditions: Conditions
     criteria: tuple[Criterion, ...]
     fallback: Fallback
+    require_located: bool = False  # an order without a point is not sourced by it
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ def _frozen(spec: RuleSetSpec) -> RuleSet:
                 conditions=_conditions(strategy.when),
                 criteria=tuple(_criterion(c) for c in strategy.criteria),
                 fallback=strategy.fallback,
+                require_located=bool(strategy.require_located),
             )
             for strategy in spec.strategies
         )

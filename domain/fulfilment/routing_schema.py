@@ -277,6 +277,10 @@ class StrategySpec(Spec):
     when: ConditionsSpec = Field(default_factory=ConditionsSpec)
     criteria: Annotated[list[CriterionSpec], Field(max_length=50)] = []
     fallback: Fallback = Fallback.EXCEPTION
+    # true: an order whose address has no point (no coordinates sent, city not found) is
+    # not sourced by distance guesses; every line takes the fallback, with the reason.
+    # Absent means false, and stays absent in a stored version (older versions read the same).
+    require_located: Annotated[bool, Strict()] | None = None
 
 
 class RuleSetSpec(Spec):

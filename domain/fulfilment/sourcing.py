@@ -34,6 +34,10 @@ from domain.fulfilment.routing_rules import (
 )
 
 EARTH_RADIUS_KM = 6371.0088
+NOT_LOCATED = (
+    "unknown: the shipping address could not be located "
+    "(no coordinates were sent and its city was not found)"
+)
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 
@@ -60,6 +64,17 @@ class OrderToSource:
     priority: int = 0
     tags: frozenset[str] = frozenset()
     pickup_location: str | None = None  # click & collect
+    # How the point was found: {"method": "given" | "city" | "unknown", ...}
+    located_by: Mapping[str, Any] = field(default_factory=lambda: {"method": "unknown"})
+
+    @property
+    def located(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    def destination(self) -> dict[str, Any]:
+        """The point the order ships to and how it was found, as the decision records it."""
+        point = {"latitude": self.latitude, "longitude": self.longitude} if self.located else {}
+        return point | {"located_by": dict(self.located_by)}
 
     @property
     def value(self) -> Decimal:
@@ -174,6 +189,7 @@ class Decision:
     # Why a ranked location ships nothing when the allocation criteria left it out; "*":
     # every ranked location not named (one reason, not one string per location).
     left_out: dict[str, str] = field(default_factory=dict)
+    reason: str | None = None  # why nothing could be sourced, when the strategy says
 
     @property
     def ranks(self) -> dict[int, int]:
@@ -192,7 +208,7 @@ class Decision:
         ]  # fmt: skip
         for verdict in verdicts:
             if verdict["unit"] == "km" and verdict["value"] is None:
-                verdict["unknown"] = "the order's address has no coordinates"
+                verdict["unknown"] = NOT_LOCATED
         excluded = any(v["passed"] is False for v in verdicts) or self.strategy is None
         allocated = self.plan.get(code, {})
         explained = {"location": code, "excluded": excluded, "rank": rank,
@@ -219,7 +235,9 @@ class Decision:
             "candidates": [self.explain(code) for code in self.network.codes],
         }
         small = sorted(r for r in self.left_out.values() if r.startswith("min_shipment_value"))
-        if self.unfilled and small:
+        if self.reason:
+            record["reason"] = self.reason
+        elif self.unfilled and small:
             record["reason"] = "; ".join(small)
         return record
 
@@ -231,6 +249,8 @@ def source(
     if strategy is None:
         unfilled = {line.line_id: line.quantity for line in order.lines}
         return Decision(version, None, {}, unfilled, Fallback.EXCEPTION, network)
+    if strategy.require_located and not order.located:
+        return _not_located(order, network, strategy, version)
     run = _Sourcing(order, network)
     findings: list[Finding] = []
     eligible = np.ones(network.size, dtype=bool)
@@ -254,6 +274,18 @@ def source(
     return Decision(
         version, strategy.name, plan, unfilled, fallback, network, findings, ranked, left_out
     )
+
+
+def _not_located(
+    order: OrderToSource, network: Network, strategy: Strategy, version: int
+) -> Decision:
+    """A strategy that requires a located address, and an order without a point: no location
+    passes (each says so), every line waits for the strategy's fallback."""
+    unfilled = {line.line_id: line.quantity for line in order.lines}
+    refused = Finding("located_address", np.zeros(network.size, dtype=bool), network.nan, "")
+    reason = f"strategy {strategy.name!r} requires a located address; {NOT_LOCATED}"
+    return Decision(version, strategy.name, {}, unfilled, strategy.fallback, network,
+                    [refused], reason=reason)  # fmt: skip
 
 
 def choose_strategy(order: OrderToSource, rules: RuleSet) -> Strategy | None:

@@ -14,7 +14,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidTransition, Problems
-from domain.orders.placement import PlaceOrder, normalise_placement
+from domain.orders.placement import PlaceOrder, normalise_placement, sent
 
 # Fixed namespace: the order id of (channel, channel order id) never changes.
 ORDER_NAMESPACE = UUID("6f1d2a4e-0c1b-4c55-9a53-3b0e8f9d7a10")
@@ -141,8 +141,9 @@ class Order(Aggregate):
         self.status = OrderStatus.RELEASED
 
     def same_placement(self, command: PlaceOrder, now: datetime) -> bool:
-        """True when the command is a retry of the placement that created this order."""
-        return normalise_placement(command, now) == self.placement
+        """True when the command is a retry of the placement that created this order: what
+        the client sent is compared, not what dom derived from it (`placement.sent`)."""
+        return sent(normalise_placement(command, now)) == sent(self.placement)
 
     # --- holds -----------------------------------------------------------------
 

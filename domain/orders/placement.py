@@ -2,7 +2,12 @@
 
 The normalised placement is what the Order.Placed event records, and what a
 retried request is compared with: two requests are "the same order" exactly
-when their normalised placements are equal.
+when their normalised placements are equal, leaving out `destination`. The
+destination is the point the order ships to and how it was found
+(`located_by`): the channel's own coordinates, or a point the edge looked up
+for the address's city (`PlaceOrder.located`), or none. It is derived, not
+sent, so it takes no part in telling a retry from a conflict: a gazetteer
+that changed between two tries must not turn a retry into a 409.
 """
 
 from __future__ import annotations
@@ -47,6 +52,19 @@ class Address:
 
 
 @dataclass(frozen=True)
+class Located:
+    """Where the edge found an address with no coordinates, and how (`located_by`)."""
+
+    latitude: float
+    longitude: float
+    located_by: dict[str, Any]
+
+
+GIVEN = {"method": "given"}  # the channel sent the coordinates
+UNKNOWN = {"method": "unknown"}  # no coordinates, and the city could not be located
+
+
+@dataclass(frozen=True)
 class Line:
     line_id: str
     sku: str
@@ -71,6 +89,7 @@ class PlaceOrder:
     tags: tuple[str, ...] = field(default_factory=tuple)
     pickup_location: str | None = None  # click & collect: the store the customer collects at
     priority: int | None = None  # 0 (normal) to 9 (most urgent), for routing rules
+    located: Located | None = None  # the edge's lookup of an address without coordinates
 
 
 def normalise_placement(command: PlaceOrder, now: datetime) -> dict[str, Any]:
@@ -88,6 +107,7 @@ def normalise_placement(command: PlaceOrder, now: datetime) -> dict[str, Any]:
         problems.add("currency", f"unsupported currency {currency!r}")
         problems.raise_if_any()
     _check_address(command.shipping_address, problems)
+    _check_located(command.located, problems)
     if not EMAIL_PATTERN.fullmatch(command.customer.email):
         problems.add("customer.email", "not an email address")
     lines = _normalise_lines(command, problems)
@@ -120,7 +140,24 @@ def normalise_placement(command: PlaceOrder, now: datetime) -> dict[str, Any]:
         "total": str(total),
         "service_level": command.service_level,
         "tags": sorted(set(command.tags)),
+        "destination": destination(command),
     }
+
+
+def destination(command: PlaceOrder) -> dict[str, Any]:
+    """The point the order ships to and how it was found; coordinates sent by the channel win."""
+    address, located = command.shipping_address, command.located
+    if address.latitude is not None and address.longitude is not None:
+        return {"latitude": address.latitude, "longitude": address.longitude, "located_by": GIVEN}
+    if located is not None:
+        point = {"latitude": located.latitude, "longitude": located.longitude}
+        return point | {"located_by": dict(located.located_by)}
+    return {"located_by": UNKNOWN}
+
+
+def sent(placement: dict[str, Any]) -> dict[str, Any]:
+    """What the client sent, normalised: the placement without what dom derived from it."""
+    return {key: value for key, value in placement.items() if key != "destination"}
 
 
 def _check_identity(command: PlaceOrder, now: datetime, problems: Problems) -> None:
@@ -146,6 +183,14 @@ def _check_address(address: Address, problems: Problems) -> None:
         problems.add("shipping_address.latitude", "must be between -90 and 90")
     if address.longitude is not None and not -180 <= address.longitude <= 180:
         problems.add("shipping_address.longitude", "must be between -180 and 180")
+
+
+def _check_located(located: Located | None, problems: Problems) -> None:
+    """The edge's lookup is checked as the channel's coordinates are: a gazetteer is data too."""
+    if located is None:
+        return
+    if not (-90 <= located.latitude <= 90 and -180 <= located.longitude <= 180):
+        problems.add("shipping_address", "the located point is not on Earth")
 
 
 def _normalise_lines(command: PlaceOrder, problems: Problems) -> list[dict[str, Any]]:

@@ -24,7 +24,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     # placed: the normalised placement: channel, channel_order_id, placed_at,
     #   currency, shipping_address {country, region?, latitude?, longitude?, ...},
     #   lines [{line_id, sku, quantity, unit_price (decimal text), group?}],
-    #   service_level, tags, pickup_location?, priority?
+    #   service_level, tags, pickup_location?, priority?,
+    #   destination? {latitude?, longitude?, located_by {method: given|city|unknown, ...}}
+    #   (absent from orders placed before it was recorded: the address's coordinates hold)
     # at: when the order was received (the command's time)
     ORDER_PLACED: ("placed", "at"),
     # at: when the order was released for fulfilment (placed without a hold, or released)

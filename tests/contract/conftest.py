@@ -49,6 +49,9 @@ LEFT_OUT: list[tuple[str, str, str, str]] = [
      "a condition's min_value must not exceed its max_value, and bands_km must increase"),
     ("POST", "/stock/counts", "positive_data_acceptance",
      "counted_at must not be in the future"),
+    ("PUT", "/locations/{code}", "positive_data_acceptance",
+     "a location needs a point: latitude and longitude together, or an address.city that the "
+     "gazetteer finds in its country"),
 ]  # fmt: skip
 
 

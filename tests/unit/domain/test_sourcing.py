@@ -146,7 +146,8 @@ def test_max_distance_without_the_orders_coordinates_is_unknown_not_a_pass():
         "passed": False,
         "value": None,
         "unit": "km",
-        "unknown": "the order's address has no coordinates",
+        "unknown": "unknown: the shipping address could not be located "
+        "(no coordinates were sent and its city was not found)",
     }
     assert decision.explain("FAR")["excluded"] and decision.explain("NEAR")["excluded"]
 
