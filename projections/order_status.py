@@ -104,6 +104,14 @@ class OrderStatusView:
                     line["state"] = LineState.OPEN.value
         self._advance(order_id, version, "deallocated", at, location=location, reason=reason)
 
+    def record_dated(
+        self, order_id: str, version: int, promise: dict[str, str],
+        expected: dict[str, str] | None, at: datetime,
+    ) -> None:  # fmt: skip
+        detail = self._detail(order_id)
+        detail["promise"], detail["expected"] = promise, expected
+        self._advance(order_id, version, "dated", at, promise=promise, expected=expected)
+
     def record_shipped(
         self,
         order_id: str,
@@ -195,7 +203,7 @@ class OrderStatusProjection:
     tables: tuple[str, ...] = ("order_status",)
     topics = (
         Order.Placed, Order.Held, Order.Released, Order.Cancelled, Order.LinesProgressed,
-        Order.Allocated, Order.Deallocated, Order.Shipped,
+        Order.Allocated, Order.Deallocated, Order.Shipped, Order.Dated,
     )  # fmt: skip
 
     def apply(self, sql: Sql, events: Sequence[Any]) -> None:
@@ -223,6 +231,8 @@ class OrderStatusProjection:
             view.record_deallocated(
                 order_id, version, event.location, event.line_ids, event.reason, event.at
             )
+        elif isinstance(event, Order.Dated):
+            view.record_dated(order_id, version, event.promise, event.expected, event.at)
         elif isinstance(event, Order.Shipped):
             view.record_shipped(order_id, version, event.shipment_id, event.location,
                                 event.lines, event.carrier, event.at)  # fmt: skip

@@ -84,6 +84,7 @@ DESCRIPTIONS = {
 }
 NEVER_NOT_FOUND = {  # they create or list what the path names: an unknown one is not an error
     ("PUT", "/locations/{code}"),
+    ("PUT", "/channels/{code}"),
     ("POST", "/routing-policies/{name}/versions"),
     ("GET", "/inventory/{sku}"),
 }

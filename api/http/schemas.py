@@ -112,6 +112,9 @@ class PlaceOrderIn(Strict):
     )
     # 0 (normal) to 9 (most urgent): routing rules may select strategies by it.
     priority: Annotated[int, Field(ge=0, le=9)] | None = None
+    # A marketplace's own promise; without them dom promises by the channel's service level.
+    ship_by: Moment | None = None
+    deliver_by: Moment | None = None
 
     def to_command(self) -> PlaceOrder:
         return PlaceOrder(
@@ -129,6 +132,8 @@ class PlaceOrderIn(Strict):
             tags=tuple(self.tags),
             pickup_location=self.pickup_location,
             priority=self.priority,
+            ship_by=self.ship_by,
+            deliver_by=self.deliver_by,
         )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from domain.errors import Conflict, FieldProblem, InvalidCommand, NotFound
 from domain.fulfilment.fulfilment_order import FulfilmentOrder, FulfilmentStatus
 from domain.fulfilment.location import Location, location_id_for
+from domain.fulfilment.promising import dates
 from domain.fulfilment.routing import request_shipments, settle_backorders, track_undecided
 from domain.processing import Unit
 
@@ -46,7 +47,7 @@ def allocate_by_hand(
         "reason": f"allocated by hand to {code}: {note}", "note": note,
         "candidates": [_chosen(code, lines, note)], "attempt": attempt, "at": now.isoformat(),
         "shipments": shipments, "stock_seen": {},
-    }, now)  # fmt: skip
+    } | dates(unit, order, sorted(order.allocated.keys() | {code}), now), now)  # fmt: skip
     settle_backorders(unit, order, set(unfilled))
     track_undecided(unit, order, was_undecided)
 

@@ -78,6 +78,8 @@ class FulfilmentOrder(Aggregate):
         self.stock_seen: dict[str, dict[str, int]] = {}
         self.resolution: dict[str, str] | None = None  # a person's note on its last exception
         self.by_hand: dict[str, Any] | None = None  # the last decision, when a person took it
+        self.promise: dict[str, str] | None = None  # ship_by, deliver_by: made once, kept
+        self.expected: dict[str, str] | None = None  # the same, as the last plan has it
 
     @classmethod
     def from_placement(cls, order_id: str, placed: dict[str, Any]) -> FulfilmentOrder:
@@ -92,7 +94,9 @@ class FulfilmentOrder(Aggregate):
             "priority": placed.get("priority", 0),
             "lines": [{k: line[k] for k in ("line_id", "sku", "quantity", "unit_price")}
                       | {"group": line.get("group")} for line in placed["lines"]],
-        })  # fmt: skip
+            "postal_code": address.get("postal_code"), "terms": placed.get("terms"),
+        } | {key: _moment(placed[key]) for key in ("placed_at", "ship_by", "deliver_by")
+             if placed.get(key)})  # fmt: skip
 
     def to_source(self) -> OrderToSource:
         """The lines still open, as the sourcing engine sees them."""
@@ -197,6 +201,8 @@ class FulfilmentOrder(Aggregate):
         self.resolution = None  # a new decision is news: the last resolution no longer covers it
         self.by_hand = decision if decision.get("strategy") == "by_hand" else None
         self.stock_seen = decision.get("stock_seen", {})
+        self.promise = self.promise or decision.get("promise")
+        self.expected = decision.get("expected")
         self._reached(at)
         for location, shipment_id in decision.get("shipments", {}).items():
             self.shipments.setdefault(location, []).append(shipment_id)
@@ -258,6 +264,10 @@ class FulfilmentOrder(Aggregate):
 
     def _reached(self, at: datetime) -> None:
         self.latest_at = at if self.latest_at is None else max(self.latest_at, at)
+
+
+def _moment(value: datetime | str) -> str:
+    return value if isinstance(value, str) else value.isoformat()
 
 
 def _given(address: dict[str, Any]) -> dict[str, Any]:

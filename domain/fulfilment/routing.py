@@ -19,6 +19,7 @@ from domain.fulfilment.network import (
     backorders_id_for,
     workload_id_for,
 )
+from domain.fulfilment.promising import dates
 from domain.fulfilment.routing_policy import RoutingPolicy, policy_id_for
 from domain.fulfilment.shipment import Shipment, shipment_id_for
 from domain.fulfilment.sourcing import Candidate, Network, OrderToSource, source
@@ -40,7 +41,7 @@ def _decide(unit: Unit, order: FulfilmentOrder, now: datetime) -> None:
     policy = unit.get(RoutingPolicy, policy_id_for(DEFAULT_POLICY))
     if policy is None or policy.active_version is None:
         numbered = {"attempt": order.decisions + 1, "at": now.isoformat(),
-                    "destination": wanted.destination()}  # fmt: skip
+                    "destination": wanted.destination()} | dates(unit, order, [], now)  # fmt: skip
         order.record_decision(_no_policy(wanted) | numbered, now)
         return
     version, rules = policy.rules()
@@ -48,13 +49,17 @@ def _decide(unit: Unit, order: FulfilmentOrder, now: datetime) -> None:
     decision = source(wanted, Network(candidates), rules, version, now)
     attempt = order.decisions + 1
     shipments = request_shipments(unit, order, decision.plan, attempt, now)
-    record = decision.as_record() | {
-        "attempt": attempt,
-        "at": now.isoformat(),
-        "shipments": shipments,
-        "stock_seen": seen,
-        "destination": wanted.destination(),
-    }
+    record = (
+        decision.as_record()
+        | {
+            "attempt": attempt,
+            "at": now.isoformat(),
+            "shipments": shipments,
+            "stock_seen": seen,
+            "destination": wanted.destination(),
+        }
+        | dates(unit, order, sorted(order.allocated.keys() | decision.plan.keys()), now)
+    )
     record["candidates"] += [_rejected_earlier(code) for code in sorted(order.excluded)]
     order.record_decision(record, now)
     settle_backorders(unit, order, set(decision.unfilled))

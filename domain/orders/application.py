@@ -10,6 +10,8 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
 from domain.errors import Conflict
+from domain.orders.channel import ChannelDefinition
+from domain.orders.channels import ChannelConfiguration
 from domain.orders.order import LineState, Order, order_id_for
 from domain.orders.placement import PlaceOrder
 from domain.processing import ContextApplication
@@ -26,11 +28,17 @@ class Placement:
     notification_id: int | None
 
 
-class Orders(ContextApplication):
+class Orders(ChannelConfiguration, ContextApplication):
     name = "orders"
 
-    def place_order(self, command: PlaceOrder, now: datetime) -> Placement:
+    def place_order(
+        self,
+        command: PlaceOrder,
+        now: datetime,
+        known: dict[str, tuple[ChannelDefinition, bool]] | None = None,
+    ) -> Placement:
         """Record a new order once; a retry with the same content records nothing."""
+        command = self.with_terms(command, {} if known is None else known)
         existing = self._find(order_id_for(command.channel, command.channel_order_id))
         if existing is not None:
             return self._replay(existing, command, now)
@@ -57,9 +65,10 @@ class Orders(ContextApplication):
         """
         outcomes: list[Placement | Exception] = []
         new: dict[UUID, Order] = {}
+        known: dict[str, tuple[ChannelDefinition, bool]] = {}  # channels read for this batch
         for command, now in requests:
             try:
-                outcomes.append(self._prepare(command, now, new))
+                outcomes.append(self._prepare(self.with_terms(command, known), now, new))
             except Exception as error:  # anything, not only a DomainError: this order's answer
                 outcomes.append(error)
         if not new:

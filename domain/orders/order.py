@@ -108,6 +108,11 @@ class Order(Aggregate):
         reason: str
         at: datetime
 
+    class Dated(Aggregate.Event):
+        promise: dict[str, str]
+        expected: dict[str, str] | None
+        at: datetime
+
     class Shipped(Aggregate.Event):
         shipment_id: str
         location: str
@@ -139,11 +144,27 @@ class Order(Aggregate):
         self.shipments: dict[str, dict[str, Any]] = {}  # shipment id -> where, what, carrier
         self.received_at = at
         self.status = OrderStatus.RELEASED
+        self.promise: dict[str, str] | None = None  # ship_by, deliver_by, as first made
+        self.expected: dict[str, str] | None = None  # the same, as the current plan has it
 
     def same_placement(self, command: PlaceOrder, now: datetime) -> bool:
         """True when the command is a retry of the placement that created this order: what
         the client sent is compared, not what dom derived from it (`placement.sent`)."""
         return sent(normalise_placement(command, now)) == sent(self.placement)
+
+    def date(self, promise: dict[str, str], expected: dict[str, str] | None, now: datetime) -> bool:
+        """Fulfilment's promise (kept as first made) and expected dates (moving with the plan)."""
+        promise = self.promise or promise
+        if promise == self.promise and expected == self.expected:
+            return False
+        self._dated(promise=promise, expected=expected, at=now)
+        return True
+
+    @event(Dated)
+    def _dated(
+        self, promise: dict[str, str], expected: dict[str, str] | None, at: datetime
+    ) -> None:
+        self.promise, self.expected = promise, expected
 
     # --- holds -----------------------------------------------------------------
 

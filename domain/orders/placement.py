@@ -21,6 +21,7 @@ from typing import Any
 from domain.errors import Problems
 from domain.moments import from_the_future, moment_problem
 from domain.money import MINOR_UNITS, Money, MoneyError, parse_amount
+from domain.promise import Terms
 from domain.text import text_problems
 
 # Patterns are matched whole (fullmatch): `$` would also match before a final newline.
@@ -90,6 +91,9 @@ class PlaceOrder:
     pickup_location: str | None = None  # click & collect: the store the customer collects at
     priority: int | None = None  # 0 (normal) to 9 (most urgent), for routing rules
     located: Located | None = None  # the edge's lookup of an address without coordinates
+    ship_by: datetime | None = None  # a marketplace's own promise, when it sends one
+    deliver_by: datetime | None = None
+    terms: Terms | None = None  # the channel's service level, as dom found it (derived)
 
 
 def normalise_placement(command: PlaceOrder, now: datetime) -> dict[str, Any]:
@@ -127,6 +131,11 @@ def normalise_placement(command: PlaceOrder, now: datetime) -> dict[str, Any]:
         optional["pickup_location"] = command.pickup_location.upper()
     if command.priority:
         optional["priority"] = command.priority
+    for key in ("ship_by", "deliver_by"):
+        if (moment := getattr(command, key)) is not None:
+            optional[key] = moment.astimezone(UTC)
+    if command.terms is not None:
+        optional["terms"] = command.terms.as_record()
     return optional | {
         "channel": command.channel,
         "channel_order_id": command.channel_order_id,
@@ -155,9 +164,12 @@ def destination(command: PlaceOrder) -> dict[str, Any]:
     return {"located_by": UNKNOWN}
 
 
+DERIVED = ("destination", "terms")
+
+
 def sent(placement: dict[str, Any]) -> dict[str, Any]:
     """What the client sent, normalised: the placement without what dom derived from it."""
-    return {key: value for key, value in placement.items() if key != "destination"}
+    return {key: value for key, value in placement.items() if key not in DERIVED}
 
 
 def _check_identity(command: PlaceOrder, now: datetime, problems: Problems) -> None:
@@ -171,6 +183,21 @@ def _check_identity(command: PlaceOrder, now: datetime, problems: Problems) -> N
         problems.add("placed_at", "is in the future")
     if command.priority is not None and command.priority not in PRIORITIES:
         problems.add("priority", "must be from 0 (normal) to 9 (most urgent)")
+    _check_promise(command, problems)
+
+
+def _check_promise(command: PlaceOrder, problems: Problems) -> None:
+    """A channel's own dates: real moments, ship-by after placing, deliver-by after ship-by."""
+    ship_by, deliver_by = command.ship_by, command.deliver_by
+    for key, moment in (("ship_by", ship_by), ("deliver_by", deliver_by)):
+        if moment is not None and (problem := moment_problem(moment)):
+            problems.add(key, problem)
+            return
+    placed_ok = moment_problem(command.placed_at) is None
+    if ship_by is not None and placed_ok and ship_by < command.placed_at:
+        problems.add("ship_by", "is before placed_at")
+    if ship_by is not None and deliver_by is not None and deliver_by < ship_by:
+        problems.add("deliver_by", "is before ship_by")
 
 
 def _check_address(address: Address, problems: Problems) -> None:

@@ -48,10 +48,13 @@ class WhenFulfilmentDecidesRollUp:
                 order.ship(str(event.originator_id), event.location, event.lines, carrier, event.at)
         elif topic == ORDER_SOURCED:
             decision = event.decision
+            order = unit.get(Order, event.originator_id)
+            if order is None:
+                return
+            if decision.get("promise"):
+                order.date(decision["promise"], decision.get("expected"), event.at)
             if decision.get("fallback") == "cancel_unfillable" and decision["unfilled"]:
-                order = unit.get(Order, event.originator_id)
-                if order is not None:
-                    order.cancel("no location can fill it", event.at, list(decision["unfilled"]))
+                order.cancel("no location can fill it", event.at, list(decision["unfilled"]))
 
     @staticmethod
     def when_units_are_missing_at_pick_deallocate_them(unit: Unit, event: Any) -> None:
