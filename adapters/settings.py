@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # for the read model to reach a command's position before answering.
     followers: Literal["inline", "workers"] = "inline"
     read_your_writes_timeout: float = 5.0
+    # Seconds between the clock's steps (at-risk and late orders) in an API process that
+    # drives its followers inline; 0: none (run `dom tick`, or `dom work clock`).
+    clock_seconds: Annotated[float, Field(ge=0, le=3600)] = 60.0
     # PostgreSQL connections opened per pool (three pools a process: two contexts and the
     # read models); each pool may grow to three times this under load.
     pool_size: Annotated[int, Field(ge=1, le=100)] = 4

@@ -17,6 +17,7 @@ from projections.availability import AvailabilityProjection
 from projections.follower import Follower
 from projections.health import Watch
 from projections.order_status import OrderStatusProjection
+from projections.otif import OtifProjection
 from projections.parked import ParkedProjection
 from projections.policy_follower import Policy, PolicyFollower
 from projections.routing import RoutingProjection
@@ -58,6 +59,7 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
         Follower(AvailabilityProjection(), fulfilment, store),
         Follower(RoutingProjection(), fulfilment, store),
         Follower(ShipmentsProjection(), fulfilment, store),
+        Follower(OtifProjection(), fulfilment, store),
         Follower(ParkedProjection("orders"), orders, store),
         Follower(ParkedProjection("fulfilment"), fulfilment, store),
     ]  # fmt: skip

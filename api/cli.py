@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,8 @@ import typer
 from tqdm import tqdm
 
 from adapters.settings import Settings
-from api.bootstrap import bootstrap
+from api.bootstrap import Container, bootstrap
+from api.clock import tick
 
 cli = typer.Typer(no_args_is_help=True, help="dom: Distributed Order Management.")
 projections_cli = typer.Typer(no_args_is_help=True, help="Read models.")
@@ -59,6 +61,9 @@ def work(
 ) -> None:
     """Drive one projection or policy in this process until stopped (SIGTERM or Ctrl-C)."""
     dom = bootstrap(pool_size=1)  # one follower needs few connections
+    if name == "clock":
+        _keep_time(dom, idle)
+        return
     follower = dom.runtime.followers.get(name.replace("-", "_"))
     if follower is None:
         known = ", ".join(sorted(dom.runtime.followers))
@@ -77,6 +82,33 @@ def work(
         if follower.catch_up(batch) == 0:
             time.sleep(idle)
     dom.close()
+
+
+def _keep_time(dom: Container, every: float) -> None:
+    """`dom work clock`: the clock's step every `every` seconds (at least one) until stopped."""
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    typer.echo("working the clock")
+    while not stopping.is_set():
+        tick(dom, datetime.now(UTC))
+        stopping.wait(max(every, 1.0))
+    dom.close()
+
+
+@cli.command("tick")
+def tick_command(
+    at: Annotated[datetime | None, typer.Option(help="the time to step to (default: now)")] = None,
+) -> None:
+    """One step of the clock: record orders at risk of missing their ship-by, and late ones."""
+    now = _aware(at) if at is not None else datetime.now(UTC)
+    dom = bootstrap()
+    ticked = tick(dom, now)
+    dom.close()
+    typer.echo(f"clock at {now.isoformat()}: {ticked.looked_at} orders looked at, "
+               f"{ticked.recorded} warnings recorded, {len(ticked.failed)} failed")  # fmt: skip
+    if ticked.failed:
+        raise typer.Exit(1)
 
 
 @projections_cli.command("rebuild")

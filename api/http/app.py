@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
 from adapters.geocoding import gazetteer
 from adapters.settings import Settings
 from api.bootstrap import Container, bootstrap
+from api.clock import tick
 from api.http import (
     errors,
     openapi,
@@ -18,6 +21,7 @@ from api.http import (
     routes_health,
     routes_operations,
     routes_orders,
+    routes_otif,
     routes_routing,
     routes_shipments,
     routes_stock,
@@ -25,6 +29,28 @@ from api.http import (
 from api.http.intake import IntakeBatcher
 from api.http.middleware import BodyLimit, RequestId, request_id
 from api.http.responses import OrjsonResponse
+
+log = logging.getLogger("dom.clock")
+
+
+def _start_clock(dom: Container) -> asyncio.Task[None] | None:
+    """In embedded (inline) mode the API process runs the clock's step every
+    DOM_CLOCK_SECONDS; with workers, `dom work clock` does."""
+    every = dom.settings.clock_seconds
+    if dom.settings.followers != "inline" or not every:
+        return None
+
+    async def run() -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await asyncio.get_running_loop().run_in_executor(
+                    None, lambda: tick(dom, datetime.now(UTC))
+                )
+            except Exception:  # a store away: the next step tries again
+                log.exception("the clock's step failed")
+
+    return asyncio.get_running_loop().create_task(run())
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -39,7 +65,10 @@ def create_app(container: Container | None = None) -> FastAPI:
         # Read the gazetteer (a second or two, once per process) before taking requests, so
         # that no request waits for it and the process's memory is settled when it serves.
         await asyncio.get_running_loop().run_in_executor(None, gazetteer().load)
+        ticking = _start_clock(app.state.container)
         yield
+        if ticking is not None:
+            ticking.cancel()
         app.state.intake.close()
         if owned:
             app.state.container.close()
@@ -65,4 +94,5 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(routes_operations.router)
     app.include_router(routes_shipments.router)
     app.include_router(routes_channels.router)
+    app.include_router(routes_otif.router)
     return app

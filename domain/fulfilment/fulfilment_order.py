@@ -53,6 +53,15 @@ class FulfilmentOrder(Aggregate):
         note: str
         at: datetime
 
+    class AtRisk(Aggregate.Event):
+        ship_by: str
+        hours: int
+        at: datetime
+
+    class Late(Aggregate.Event):
+        ship_by: str
+        at: datetime
+
     class ShortPicked(Aggregate.Event):
         location: str
         lines: dict[str, int]
@@ -80,6 +89,7 @@ class FulfilmentOrder(Aggregate):
         self.by_hand: dict[str, Any] | None = None  # the last decision, when a person took it
         self.promise: dict[str, str] | None = None  # ship_by, deliver_by: made once, kept
         self.expected: dict[str, str] | None = None  # the same, as the last plan has it
+        self.warned: dict[str, str] = {}  # "at_risk" / "late" -> when the clock said so
 
     @classmethod
     def from_placement(cls, order_id: str, placed: dict[str, Any]) -> FulfilmentOrder:
@@ -189,6 +199,30 @@ class FulfilmentOrder(Aggregate):
             return False
         self._resolved(note=note, at=at)
         return True
+
+    def warn(self, now: datetime, hours: int) -> str | None:
+        """The clock's step for an order not yet dispatched in full: `late` once its
+        ship-by has passed, `at_risk` once it is within `hours` of it; each recorded once.
+        Returns what was recorded."""
+        if self.promise is None or self.status is FulfilmentStatus.CANCELLED:
+            return None
+        ship_by = self.promise["ship_by"]
+        left = datetime.fromisoformat(ship_by) - now
+        if left.total_seconds() < 0 and "late" not in self.warned:
+            self._late(ship_by=ship_by, at=now)
+            return "late"
+        if left.total_seconds() <= hours * 3600 and not self.warned:
+            self._at_risk(ship_by=ship_by, hours=hours, at=now)
+            return "at_risk"
+        return None
+
+    @event(AtRisk)
+    def _at_risk(self, ship_by: str, hours: int, at: datetime) -> None:
+        self.warned["at_risk"] = at.isoformat()
+
+    @event(Late)
+    def _late(self, ship_by: str, at: datetime) -> None:
+        self.warned["late"] = at.isoformat()
 
     @event(Released)
     def _released(self, at: datetime) -> None:

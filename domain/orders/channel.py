@@ -81,7 +81,9 @@ class ChannelDefinition:
         name = service_level if service_level in self.service_levels else None
         name = name or self.default_service_level
         level = self.service_levels[name]
-        return Terms(name, level["handling_days"], level["transit_days"], self.time_zone)
+        return Terms(
+            name, level["handling_days"], level["transit_days"], self.time_zone, self.at_risk_hours
+        )
 
     def as_record(self) -> dict[str, Any]:
         return {
