@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from domain.errors import Conflict, FieldProblem, InvalidCommand, NotFound, Problems
+from domain.fulfilment.delivery import DeliverySteps
 from domain.fulfilment.exception_actions import ExceptionActions
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
 from domain.fulfilment.location import (
@@ -61,7 +62,7 @@ class CountReport:
     notification_id: int | None
 
 
-class Fulfilment(ExceptionActions, ShipmentSteps, ContextApplication):
+class Fulfilment(ExceptionActions, ShipmentSteps, DeliverySteps, ContextApplication):
     name = "fulfilment"
 
     # --- locations --------------------------------------------------------------
