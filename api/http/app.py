@@ -20,6 +20,7 @@ from api.http import (
     routes_routing,
     routes_shipments,
     routes_stock,
+    routes_tracking,
 )
 from api.http.intake import IntakeBatcher
 from api.http.middleware import BodyLimit, RequestId, request_id
@@ -63,4 +64,6 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(routes_routing.router)
     app.include_router(routes_operations.router)
     app.include_router(routes_shipments.router)
+    app.include_router(routes_tracking.router)
+    app.include_router(routes_tracking.webhook)
     return app

@@ -49,9 +49,12 @@ def step(client: TestClient, shipment: str, name: str, body: Any = None) -> Any:
     return client.post(f"/shipments/{shipment}/{name}", json=body)
 
 
-def through_the_warehouse(client: TestClient, shipment: str, picked: dict[str, int]) -> None:
+def through_the_warehouse(
+    client: TestClient, shipment: str, picked: dict[str, int], tracking_number: str | None = None
+) -> None:
+    handed = HANDED | ({"tracking_number": tracking_number} if tracking_number else {})
     for name, body in (("accept", None), ("pick", {"lines": picked}),
-                       ("pack", {"parcels": [PARCEL]}), ("dispatch", HANDED)):  # fmt: skip
+                       ("pack", {"parcels": [PARCEL]}), ("dispatch", handed)):  # fmt: skip
         answer = step(client, shipment, name, body)
         assert answer.status_code == 200, answer.text
 
