@@ -22,7 +22,7 @@ from adapters.carrier_secrets import HEADER, MIN_SECRET, secret_of, set_secret, 
 from api.http.commands import HEADER as READ_MODELS
 from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep, NowDep, get_now
-from api.http.strict_route import Handler, StrictRoute
+from api.http.strict_route import Handler, StrictRoute, declared_by, refuse_undeclared
 from api.http.strictness import FROM_TEXT, Moment, Strict
 from domain.fulfilment.tracking import CarrierUpdate
 
@@ -59,14 +59,16 @@ class SecretIn(Strict):
 
 
 class SignedRoute(StrictRoute):
-    """A route that answers 401 before anything else (its body is not even parsed) unless
-    the request is signed by the carrier named in its path: an unsigned request learns
-    nothing about what it sent, and records nothing."""
+    """A route that answers 401 unless the request is signed by the carrier named in its
+    path, before its body is even parsed: an unsigned request learns nothing about what it
+    sent, and records nothing. Only what every route refuses (undeclared query parameters,
+    unrecordable text in the path) is refused before, as everywhere."""
 
     def get_route_handler(self) -> Handler:
-        handler = super().get_route_handler()
+        handler, declared = super().get_route_handler(), declared_by(self)
 
         async def signed(request: Request) -> Response:
+            await refuse_undeclared(request, declared)  # what every route refuses first
             dom = request.app.state.container
             code = str(request.path_params.get("code", ""))
             secret = await run_in_threadpool(secret_of, dom.store, code)

@@ -79,7 +79,8 @@ def test_a_shipment_goes_through_the_warehouse_and_the_order_is_shipped(client: 
     [shipped] = order["shipments"]
     assert shipped | {"dispatched_at": None} == {
         "shipment_id": shipment, "location": "FIRST", "lines": {"1": 2}, "carrier": "bpost",
-        "service": "standard", "tracking_number": "BP-123456789", "dispatched_at": None}  # fmt: skip
+        "service": "standard", "tracking_number": "BP-123456789", "dispatched_at": None,
+        "status": "dispatched", "tracking_link": None, "delivered_at": None}  # fmt: skip
     assert client.get("/locations/FIRST/shipments", params={"status": "requested"}).json() == {
         "items": []}  # fmt: skip
     dispatched = client.get("/locations/FIRST/shipments", params={"status": "dispatched"})
