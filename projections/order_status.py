@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from adapters.readstore import Row, Sql, marks
+from domain.orders.lines import UNDELIVERED
 from domain.orders.order import LineState, Order, roll_up
 
 COLUMNS = (
@@ -131,10 +132,41 @@ class OrderStatusView:
                     and line["shipped"] >= line["quantity"]
                 ):
                     line["state"] = LineState.SHIPPED.value
+        # tracking_link: the carrier's tracking page, once carriers are defined with one.
         shipment = {"shipment_id": shipment_id, "location": location, "lines": lines, **carrier,
-                    "dispatched_at": iso(at)}  # fmt: skip
+                    "tracking_link": None, "status": "dispatched", "dispatched_at": iso(at),
+                    "delivered_at": None}  # fmt: skip
         detail.setdefault("shipments", []).append(shipment)
         self._advance(order_id, version, "shipped", at, shipment_id=shipment_id, location=location)
+
+    def record_shipment_tracked(
+        self, order_id: str, version: int, shipment_id: str, status: str, at: datetime
+    ) -> None:
+        """As Order.ShipmentTracked: delivered units per line; lost or returned units are
+        no longer shipped."""
+        detail = self._detail(order_id)
+        [shipment] = [s for s in detail["shipments"] if s["shipment_id"] == shipment_id]
+        shipment["status"] = status
+        if status == "delivered":
+            shipment["delivered_at"] = iso(at)
+        for line in detail["lines"]:
+            units = shipment["lines"].get(line["line_id"], 0)
+            if not units:
+                continue
+            if status == "delivered":
+                line["delivered"] = line.get("delivered", 0) + units
+                if (
+                    line["state"] != LineState.CANCELLED.value
+                    and line["delivered"] >= line["quantity"]
+                ):
+                    line["state"] = LineState.DELIVERED.value
+            elif status in UNDELIVERED:
+                line["shipped"] = line.get("shipped", 0) - units
+                if line["state"] == LineState.SHIPPED.value:
+                    held = line.get("allocations")
+                    line["state"] = (LineState.ALLOCATED if held else LineState.OPEN).value
+        self._advance(order_id, version, "shipment_tracked", at, shipment_id=shipment_id,
+                      shipment_status=status)  # fmt: skip
 
     def flush(self) -> None:
         new = [self._values(oid, row) for oid, row in self.rows.items() if row.get("new")]
@@ -203,7 +235,7 @@ class OrderStatusProjection:
     tables: tuple[str, ...] = ("order_status",)
     topics = (
         Order.Placed, Order.Held, Order.Released, Order.Cancelled, Order.LinesProgressed,
-        Order.Allocated, Order.Deallocated, Order.Shipped, Order.Dated,
+        Order.Allocated, Order.Deallocated, Order.Shipped, Order.ShipmentTracked, Order.Dated,
     )  # fmt: skip
 
     def apply(self, sql: Sql, events: Sequence[Any]) -> None:
@@ -236,6 +268,9 @@ class OrderStatusProjection:
         elif isinstance(event, Order.Shipped):
             view.record_shipped(order_id, version, event.shipment_id, event.location,
                                 event.lines, event.carrier, event.at)  # fmt: skip
+        elif isinstance(event, Order.ShipmentTracked):
+            view.record_shipment_tracked(order_id, version, event.shipment_id, event.status,
+                                         event.at)  # fmt: skip
         else:
             raise ProjectionGap(f"order_status cannot apply {type(event).__qualname__}")
 

@@ -21,6 +21,12 @@ class ShipmentStatus(StrEnum):
     DISPATCHED = "dispatched"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERY_FAILED = "delivery_failed"
+    DELIVERED = "delivered"
+    RETURNED_TO_SENDER = "returned_to_sender"
+    LOST = "lost"
 
 
 class ShipmentsProjection:
@@ -29,7 +35,7 @@ class ShipmentsProjection:
     tables: tuple[str, ...] = ("shipments",)
     topics = (
         Shipment.Requested, Shipment.Accepted, Shipment.Picked, Shipment.Packed,
-        Shipment.Dispatched, Shipment.Rejected, Shipment.LinesCancelled,
+        Shipment.Dispatched, Shipment.Rejected, Shipment.LinesCancelled, Shipment.Tracked,
     )  # fmt: skip
 
     def apply(self, sql: Sql, events: Sequence[Any]) -> None:
@@ -62,6 +68,12 @@ class ShipmentsProjection:
                         "service": event.service, "tracking_number": event.tracking_number}  # fmt: skip
         elif isinstance(event, Shipment.Rejected):
             changes["status"] = "rejected"
+        elif isinstance(event, Shipment.Tracked):
+            if event.became is None:
+                return  # kept in the shipment's history only
+            changes["status"] = event.became
+            if event.became == "delivered":
+                changes["delivered_at"] = at
         elif isinstance(event, Shipment.LinesCancelled):
             row = sql.execute(
                 "SELECT lines FROM shipments WHERE shipment_id = {}", (shipment_id,)

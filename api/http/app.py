@@ -25,6 +25,7 @@ from api.http import (
     routes_routing,
     routes_shipments,
     routes_stock,
+    routes_tracking,
 )
 from api.http.intake import IntakeBatcher
 from api.http.middleware import BodyLimit, RequestId, request_id
@@ -95,4 +96,6 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(routes_shipments.router)
     app.include_router(routes_channels.router)
     app.include_router(routes_otif.router)
+    app.include_router(routes_tracking.router)
+    app.include_router(routes_tracking.webhook)
     return app

@@ -18,6 +18,9 @@ from api.http.schemas import LineId, Reason, Strict
 from api.http.schemas_stock import Code
 from api.http.strict_route import StrictRoute
 from domain.errors import Conflict, NotFound
+from domain.fulfilment.tracking import UNDELIVERED
+from domain.orders.order import LineState
+from projections.exception_queue import exceptions_of
 from projections.routing import exception_queue, routing_of, waiting_of
 
 router = APIRouter(tags=["operations"], route_class=StrictRoute)
@@ -31,6 +34,8 @@ class ExceptionKind(StrEnum):
     BACKORDERED = "backordered"  # waits for stock
     NEEDS_DECISION = "needs_decision"  # no location, no matching strategy, no active policy
     PARKED = "parked"  # a policy could not react to the order's event
+    LOST = "lost"  # the carrier lost a shipment
+    RETURNED_TO_SENDER = "returned_to_sender"  # the carrier brought a shipment back
 
 
 class NoteIn(Strict):
@@ -101,6 +106,48 @@ def resolve(
                   lambda: {"order_id": str(order_id), "waiting": waiting_of(dom.store, str(order_id))})  # fmt: skip
 
 
+@router.post("/exceptions/shipments/{shipment_id}/reship")
+def reship(shipment_id: UUID, dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
+    """Source a lost or returned shipment's lines again now, by the active policy: a new
+    shipment is requested (or the order waits, in its own entry). Once only: a retry
+    changes nothing; 409 for a shipment that is neither lost nor returned."""
+    outcome = dom.fulfilment.reship(shipment_id, now)
+    return answer("fulfilment", outcome.notification_id,
+                  lambda: _shipment_entry(dom, shipment_id, reshipped=outcome.changed))  # fmt: skip
+
+
+@router.post("/exceptions/shipments/{shipment_id}/cancel-lines")
+def cancel_shipment_lines(
+    shipment_id: UUID, body: NoteIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
+    """Cancel the lines of a lost or returned shipment, as the order's own cancellation (the
+    whole lines), with the note as the reason; lines cancelled already are left out."""
+    shipment = dom.fulfilment.get_shipment(shipment_id)
+    if shipment.status not in UNDELIVERED or shipment.follow_up:
+        raise Conflict(f"shipment {shipment_id} is {shipment.status}: no exception to act on")
+    order = dom.orders.get_order(UUID(shipment.order_id))
+    live = [lid for lid in shipment.lines if order.line_states[lid] is not LineState.CANCELLED]
+    position = (
+        dom.orders.cancel_order(order.id, f"{shipment.status}: {body.note}", now, live)
+        if live
+        else None
+    )
+    cancelled = {"shipment_id": str(shipment_id), "order_id": shipment.order_id,
+                 "cancelled_lines": live}  # fmt: skip
+    return answer("orders", position, lambda: cancelled)
+
+
+@router.post("/exceptions/shipments/{shipment_id}/resolve")
+def resolve_shipment(
+    shipment_id: UUID, body: NoteIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
+) -> Response:
+    """Take a lost or returned shipment off the queue with a note; the order's other entries
+    stay as they are."""
+    outcome = dom.fulfilment.resolve_shipment_exception(shipment_id, body.note, now)
+    return answer("fulfilment", outcome.notification_id,
+                  lambda: _shipment_entry(dom, shipment_id, resolved=outcome.changed))  # fmt: skip
+
+
 @router.post("/exceptions/parked/{policy}/{subject}/retry")
 def retry_parked(
     policy: PolicyName, subject: Subject, dom: ContainerDep, answer: AnswerDep
@@ -117,6 +164,13 @@ def retry_parked(
     position = follower.target.recorder.max_notification_id()
     return answer(follower.target.name, position, lambda: {"policy": policy, "subject": subject,
                                                            "resolved": True})  # fmt: skip
+
+
+def _shipment_entry(dom: ContainerDep, shipment_id: UUID, **done: bool) -> dict[str, Any]:
+    shipment = dom.fulfilment.get_shipment(shipment_id)
+    entries = exceptions_of(dom.store, shipment.order_id)
+    return {"shipment_id": str(shipment_id), "order_id": shipment.order_id, **done,
+            "exceptions": entries}  # fmt: skip
 
 
 def _decided(dom: ContainerDep, order_id: UUID, **done: bool) -> dict[str, Any]:

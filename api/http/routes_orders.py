@@ -19,10 +19,10 @@ from api.locating import locate_order
 from domain.errors import FieldProblem, InvalidCommand, NotFound
 from domain.orders.order import Order, order_id_for
 from domain.orders.placement import PlaceOrder
+from projections.exception_queue import exceptions_of, waiting_of
 from projections.order_status import iso
 from projections.order_status_queries import OrderFilter, list_orders, order_detail
 from projections.parked import parked_items
-from projections.routing import waiting_of
 
 router = APIRouter(tags=["orders"], route_class=StrictRoute)
 
@@ -91,7 +91,8 @@ def get_order(order_id: UUID, dom: ContainerDep) -> Response:
     if detail is None:
         raise NotFound(f"order {order_id} not found")
     parked = parked_items(dom.store, str(order_id))
-    waiting = {"waiting": waiting_of(dom.store, str(order_id)), "parked": parked}
+    waiting = {"waiting": waiting_of(dom.store, str(order_id)), "parked": parked,
+               "exceptions": exceptions_of(dom.store, str(order_id))}  # fmt: skip
     return OrjsonResponse(detail | waiting)
 
 
@@ -111,6 +112,11 @@ def order_document(order: Order) -> dict[str, Any]:
             else {}
         )
         | ({"shipped": order.shipped[line["line_id"]]} if line["line_id"] in order.shipped else {})
+        | (
+            {"delivered": order.delivered[line["line_id"]]}
+            if order.delivered.get(line["line_id"])
+            else {}
+        )
         for line in placed["lines"]
     ]
     return dict(
@@ -121,6 +127,12 @@ def order_document(order: Order) -> dict[str, Any]:
         lines=lines,
         status=order.status.value,
         holds=list(order.holds),
-        shipments=[{"shipment_id": sid, **shipment} for sid, shipment in order.shipments.items()],
+        shipments=[_shipment(sid, shipment) for sid, shipment in order.shipments.items()],
         version=order.version,
     )
+
+
+def _shipment(shipment_id: str, shipment: dict[str, Any]) -> dict[str, Any]:
+    # tracking_link: the carrier's tracking page, once carriers are defined with one.
+    shown = {"status": "dispatched", "delivered_at": None, **shipment}
+    return {"shipment_id": shipment_id, **shown, "tracking_link": None}

@@ -132,5 +132,6 @@ def shipment_document(shipment: Shipment) -> dict[str, Any]:
         "parcels": shipment.parcels,
         **shipment.carrier,
         "dispatched_at": shipment.dispatched_at.isoformat() if shipment.dispatched_at else None,
+        "delivered_at": shipment.delivered_at.isoformat() if shipment.delivered_at else None,
         "history": shipment.history,
     }  # fmt: skip

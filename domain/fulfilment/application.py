@@ -14,6 +14,7 @@ from eventsourcing.utils import get_topic
 
 from domain.errors import Conflict, FieldProblem, InvalidCommand, NotFound, Problems
 from domain.fulfilment.clock import PromiseClock
+from domain.fulfilment.delivery import DeliverySteps
 from domain.fulfilment.exception_actions import ExceptionActions
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
 from domain.fulfilment.location import (
@@ -62,7 +63,7 @@ class CountReport:
     notification_id: int | None
 
 
-class Fulfilment(ExceptionActions, ShipmentSteps, PromiseClock, ContextApplication):
+class Fulfilment(ExceptionActions, ShipmentSteps, DeliverySteps, PromiseClock, ContextApplication):
     name = "fulfilment"
 
     # --- locations --------------------------------------------------------------

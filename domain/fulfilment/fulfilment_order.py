@@ -67,6 +67,12 @@ class FulfilmentOrder(Aggregate):
         lines: dict[str, int]
         at: datetime
 
+    class LinesReopened(Aggregate.Event):
+        location: str
+        lines: dict[str, int]
+        reason: str
+        at: datetime
+
     @staticmethod
     def create_id(order: dict[str, Any]) -> UUID:
         return UUID(order["order_id"])
@@ -189,6 +195,16 @@ class FulfilmentOrder(Aggregate):
         location stays a candidate: its stock was corrected by what was missing)."""
         self._short_picked(location=location, lines=lines, at=at)
 
+    def reopen(self, location: str, lines: dict[str, int], reason: str, at: datetime) -> bool:
+        """Units that left `location` and never arrived (lost, returned): open again, to be
+        sourced anew; only what the location still holds of live lines (not cancelled)."""
+        held = self.allocated.get(location, {})
+        live = {lid: min(q, held[lid]) for lid, q in lines.items() if held.get(lid, 0) > 0}
+        if not live:
+            return False
+        self._reopened(location=location, lines=live, reason=reason, at=at)
+        return True
+
     def resolve(self, note: str, at: datetime) -> bool:
         """A person has dealt with what the order waits for: it leaves the exception queue
         with their note. Its open lines stay open (sourced again when stock rises, on a
@@ -281,6 +297,9 @@ class FulfilmentOrder(Aggregate):
 
     @event(ShortPicked)
     def _short_picked(self, location: str, lines: dict[str, int], at: datetime) -> None:
+        self._open_again(location, lines, at)
+
+    def _open_again(self, location: str, lines: dict[str, int], at: datetime) -> None:
         self._reached(at)
         held = self.allocated.get(location, {})
         for line_id, quantity in lines.items():
@@ -290,6 +309,10 @@ class FulfilmentOrder(Aggregate):
             self.open[line_id] = self.open.get(line_id, 0) + quantity
         if not held:
             self.allocated.pop(location, None)
+
+    @event(LinesReopened)
+    def _reopened(self, location: str, lines: dict[str, int], reason: str, at: datetime) -> None:
+        self._open_again(location, lines, at)
 
     @event(ExceptionResolved)
     def _resolved(self, note: str, at: datetime) -> None:

@@ -21,6 +21,7 @@ SHIPMENT_REJECTED = "domain.fulfilment.shipment:Shipment.Rejected"
 ORDER_SOURCED = "domain.fulfilment.fulfilment_order:FulfilmentOrder.Sourced"
 SHIPMENT_PICKED = "domain.fulfilment.shipment:Shipment.Picked"
 SHIPMENT_DISPATCHED = "domain.fulfilment.shipment:Shipment.Dispatched"
+SHIPMENT_TRACKED = "domain.fulfilment.shipment:Shipment.Tracked"
 
 FIELDS: dict[str, tuple[str, ...]] = {
     # order_id: the order's id (text); location: the location code asked to ship;
@@ -47,4 +48,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "tracking_number",
         "at",
     ),
+    # A carrier's news of a dispatched shipment. status: in_transit, out_for_delivery,
+    # delivery_failed, delivered, returned_to_sender or lost; at: the carrier's time;
+    # became: the shipment's status after it (None: kept in its history, the status did not
+    # change, e.g. late news); lines: line id -> units it carries
+    SHIPMENT_TRACKED: ("order_id", "location", "lines", "status", "became", "at"),
 }

@@ -10,12 +10,20 @@ beside it, in domain/fulfilment/shipping.py, and saved in the same transaction.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Conflict, FieldProblem, InvalidCommand, InvalidTransition
+from domain.fulfilment.tracking import (
+    CARRIER_STATUSES,
+    UNDELIVERED,
+    CarrierUpdate,
+    check_update,
+    history_entry,
+    leads,
+)
 
 # The warehouse's steps, in order: each needs the one before it.
 STEPS = ("requested", "accepted", "picked", "packed", "dispatched")
@@ -214,6 +222,97 @@ class Shipment(Aggregate):
     ) -> None:
         self.status = "rejected"
         self.history.append({"status": "rejected", "at": at.isoformat(), "reason": reason})
+
+    # --- with the carrier, after dispatch (the rules: domain/fulfilment/tracking.py) --------
+    # Class defaults: what a shipment recorded before tracking existed has.
+    carrier_status_at: datetime | None = None  # the carrier time of the update that leads
+    delivered_at: datetime | None = None
+    carrier_events: frozenset[str] = frozenset()  # the updates recorded (CarrierUpdate.key)
+    follow_up: dict[str, str] | None = None  # a lost or returned shipment: re-shipped/resolved
+
+    def track(self, update: CarrierUpdate, now: datetime) -> bool:
+        """A carrier's news of the shipment; False for a duplicate. Refused before dispatch."""
+        if self.dispatched_at is None or self.status not in ("dispatched", *CARRIER_STATUSES):
+            raise InvalidTransition(self.id, self.status, "track")
+        if update.key() in self.carrier_events:
+            return False
+        check_update(update, now)
+        became = update.status if leads(self.status, self.carrier_status_at, update) else None
+        handed = self.carrier
+        self._tracked(order_id=self.order_id, location=self.location, lines=self.lines,
+                      carrier=handed["carrier"], service=handed["service"],
+                      tracking_number=handed["tracking_number"], became=became,
+                      status=update.status, at=update.at.astimezone(UTC),
+                      event_id=update.event_id, reason=update.reason, attempt=update.attempt,
+                      place=update.place)  # fmt: skip
+        return True
+
+    def reship(self, now: datetime) -> bool:
+        """A lost or returned shipment's lines are to be sourced again (beside, in
+        domain/fulfilment/delivery.py); False when that was decided already."""
+        if self.status not in UNDELIVERED:
+            raise InvalidTransition(self.id, self.status, "re-ship")
+        if self.follow_up is not None and self.follow_up["action"] == "reshipped":
+            return False
+        self._reshipped(order_id=self.order_id, location=self.location, lines=self.lines, at=now)
+        return True
+
+    def resolve(self, note: str, now: datetime) -> bool:
+        """A person dealt with a lost or returned shipment otherwise: noted, off the queue."""
+        if self.status not in UNDELIVERED:
+            raise Conflict(f"shipment {self.id} is {self.status}: there is no exception to resolve")
+        if self.follow_up is not None and self.follow_up["action"] == "reshipped":
+            raise Conflict(f"shipment {self.id} was re-shipped already")
+        if self.follow_up is not None and self.follow_up.get("note") == note:
+            return False
+        self._resolved(note=note, at=now)
+        return True
+
+    class Tracked(Aggregate.Event):
+        order_id: str
+        location: str
+        lines: dict[str, int]
+        carrier: str
+        service: str
+        tracking_number: str
+        became: str | None  # the shipment's new status; None when the update does not lead
+        status: str
+        at: datetime
+        event_id: str | None
+        reason: str | None
+        attempt: int | None
+        place: str | None  # where the carrier says it is
+
+    class Reshipped(Aggregate.Event):
+        order_id: str
+        location: str
+        lines: dict[str, int]
+        at: datetime
+
+    class ExceptionResolved(Aggregate.Event):
+        note: str
+        at: datetime
+
+    @event(Tracked)
+    def _tracked(self, order_id: str, location: str, lines: dict[str, int], carrier: str,
+                 service: str, tracking_number: str, became: str | None, status: str,
+                 at: datetime, event_id: str | None, reason: str | None, attempt: int | None,
+                 place: str | None) -> None:  # fmt: skip
+        update = CarrierUpdate(status, at, event_id, reason, attempt, place)
+        self.carrier_events = self.carrier_events | {update.key()}
+        if became is not None:
+            self.status, self.carrier_status_at = became, at
+            self.delivered_at = at if became == "delivered" else None
+        self.history = sorted([*self.history, history_entry(update)],
+                              key=lambda entry: datetime.fromisoformat(entry["at"]))  # fmt: skip
+
+    @event(Reshipped)
+    def _reshipped(self, order_id: str, location: str, lines: dict[str, int], at: datetime) -> None:
+        self.follow_up = {"action": "reshipped", "at": at.isoformat()}
+
+    @event(ExceptionResolved)
+    def _resolved(self, note: str, at: datetime) -> None:
+        self.follow_up = {"action": "resolved", "note": note, "at": at.isoformat()}
 
 
 STEP_VERBS = {"accepted": "accept", "picked": "pick", "packed": "pack", "dispatched": "dispatch"}

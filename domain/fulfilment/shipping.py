@@ -10,6 +10,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.errors import NotFound
+from domain.fulfilment.delivery import claim_tracking_number
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
 from domain.fulfilment.routing import source_order
 from domain.fulfilment.shipment import Shipment
@@ -69,6 +70,7 @@ def dispatch(
     unit: Unit, shipment: Shipment, carrier: str, service: str, tracking: str, now: datetime
 ) -> None:
     if shipment.dispatch(carrier, service, tracking, now):
+        claim_tracking_number(unit, shipment)
         for line_id, quantity in shipment.lines.items():
             _item(unit, shipment, line_id).ship(shipment.order_id, {line_id: quantity}, now)
 

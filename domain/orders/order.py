@@ -7,70 +7,30 @@ change state, because they run again on every rebuild.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidTransition, Problems
+from domain.orders.lines import (
+    DISPATCHED,
+    LINE_RANK,
+    UNDELIVERED,
+    LineState,
+    OrderStatus,
+    roll_up,
+)
 from domain.orders.placement import PlaceOrder, normalise_placement, sent
+
+__all__ = ["LINE_RANK", "LineState", "Order", "OrderStatus", "order_id_for", "roll_up"]
 
 # Fixed namespace: the order id of (channel, channel order id) never changes.
 ORDER_NAMESPACE = UUID("6f1d2a4e-0c1b-4c55-9a53-3b0e8f9d7a10")
 
 
-class LineState(StrEnum):
-    OPEN = "open"
-    ALLOCATED = "allocated"
-    SHIPPED = "shipped"
-    DELIVERED = "delivered"
-    CANCELLED = "cancelled"
-
-
-# Lines only move forward through these ranks; cancelled stands outside them.
-LINE_RANK = {
-    LineState.OPEN: 0,
-    LineState.ALLOCATED: 1,
-    LineState.SHIPPED: 2,
-    LineState.DELIVERED: 3,
-}
-DISPATCHED = {LineState.SHIPPED, LineState.DELIVERED}
-
-
-class OrderStatus(StrEnum):
-    HELD = "held"
-    RELEASED = "released"
-    ALLOCATED = "allocated"
-    PARTIALLY_SHIPPED = "partially_shipped"
-    SHIPPED = "shipped"
-    DELIVERED = "delivered"
-    CANCELLED = "cancelled"
-
-
 def order_id_for(channel: str, channel_order_id: str) -> UUID:
     return uuid5(ORDER_NAMESPACE, f"{channel}\x1f{channel_order_id}")
-
-
-def roll_up(
-    line_states: dict[str, LineState], holds: list[str], partly_shipped: bool = False
-) -> OrderStatus:
-    """The order's status as a pure function of its lines and holds (`partly_shipped`:
-    some units of a line left, not all of them)."""
-    active = [state for state in line_states.values() if state is not LineState.CANCELLED]
-    if not active:
-        return OrderStatus.CANCELLED
-    if all(state is LineState.DELIVERED for state in active):
-        return OrderStatus.DELIVERED
-    if all(state in DISPATCHED for state in active):
-        return OrderStatus.SHIPPED
-    if partly_shipped or any(state in DISPATCHED for state in active):
-        return OrderStatus.PARTIALLY_SHIPPED
-    if holds:
-        return OrderStatus.HELD
-    if all(state is LineState.ALLOCATED for state in active):
-        return OrderStatus.ALLOCATED
-    return OrderStatus.RELEASED
 
 
 class Order(Aggregate):
@@ -120,6 +80,11 @@ class Order(Aggregate):
         carrier: dict[str, str]
         at: datetime
 
+    class ShipmentTracked(Aggregate.Event):
+        shipment_id: str
+        status: str
+        at: datetime
+
     @staticmethod
     def create_id(channel: str, channel_order_id: str) -> UUID:
         return order_id_for(channel, channel_order_id)
@@ -141,6 +106,7 @@ class Order(Aggregate):
         self.cancel_reasons: dict[str, str] = {}
         self.allocations: dict[str, dict[str, int]] = {}  # line id -> location -> quantity
         self.shipped: dict[str, int] = {}  # line id -> units dispatched
+        self.delivered: dict[str, int] = {}  # line id -> units the carriers delivered
         self.shipments: dict[str, dict[str, Any]] = {}  # shipment id -> where, what, carrier
         self.received_at = at
         self.status = OrderStatus.RELEASED
@@ -300,6 +266,43 @@ class Order(Aggregate):
             live = self.line_states[line_id] is not LineState.CANCELLED
             if live and self.shipped[line_id] >= ordered[line_id]:
                 self.line_states[line_id] = LineState.SHIPPED
+        self.status = self._roll_up()
+
+    def track_shipment(self, shipment_id: str, status: str, now: datetime) -> bool:
+        """A carrier's news of one of its shipments: a line is delivered once all its units
+        arrived; the units of a shipment lost or returned to sender are no longer shipped
+        (their lines may be re-shipped or cancelled). A shipment it does not know, news it
+        has, or news after the shipment's end change nothing."""
+        known = self.shipments.get(shipment_id)
+        if known is None or known.get("status", "dispatched") in (
+            status,
+            "delivered",
+            *UNDELIVERED,
+        ):
+            return False
+        self._shipment_tracked(shipment_id=shipment_id, status=status, at=now)
+        return True
+
+    @event(ShipmentTracked)
+    def _shipment_tracked(self, shipment_id: str, status: str, at: datetime) -> None:
+        shipment = self.shipments[shipment_id]
+        shipment["status"] = status
+        if status == "delivered":
+            shipment["delivered_at"] = at.isoformat()
+            ordered = {line["line_id"]: line["quantity"] for line in self.placement["lines"]}
+            for line_id, quantity in shipment["lines"].items():
+                self.delivered[line_id] = self.delivered.get(line_id, 0) + quantity
+                live = self.line_states[line_id] is not LineState.CANCELLED
+                if live and self.delivered[line_id] >= ordered[line_id]:
+                    self.line_states[line_id] = LineState.DELIVERED
+        elif status in UNDELIVERED:
+            for line_id, quantity in shipment["lines"].items():
+                self.shipped[line_id] = self.shipped.get(line_id, 0) - quantity
+                if self.shipped[line_id] <= 0:
+                    self.shipped.pop(line_id)
+                if self.line_states[line_id] is LineState.SHIPPED:
+                    allocated = bool(self.allocations.get(line_id))
+                    self.line_states[line_id] = LineState.ALLOCATED if allocated else LineState.OPEN
         self.status = self._roll_up()
 
     def _roll_up(self) -> OrderStatus:

@@ -17,6 +17,7 @@ from domain.fulfilment.published import (
     SHIPMENT_PICKED,
     SHIPMENT_REJECTED,
     SHIPMENT_REQUESTED,
+    SHIPMENT_TRACKED,
 )
 from domain.orders.order import Order
 from domain.processing import Unit
@@ -26,7 +27,7 @@ class WhenFulfilmentDecidesRollUp:
     name = "orders_policy"
     upstream = "fulfilment"
     topics = (SHIPMENT_REQUESTED, SHIPMENT_REJECTED, ORDER_SOURCED, SHIPMENT_PICKED,
-              SHIPMENT_DISPATCHED)  # fmt: skip
+              SHIPMENT_DISPATCHED, SHIPMENT_TRACKED)  # fmt: skip
 
     def react(self, event: Any, unit: Unit) -> None:
         topic = get_topic(type(event))
@@ -46,6 +47,10 @@ class WhenFulfilmentDecidesRollUp:
                 carrier = {"carrier": event.carrier, "service": event.service,
                            "tracking_number": event.tracking_number}  # fmt: skip
                 order.ship(str(event.originator_id), event.location, event.lines, carrier, event.at)
+        elif topic == SHIPMENT_TRACKED and event.became is not None:
+            order = unit.get(Order, UUID(event.order_id))
+            if order is not None:
+                order.track_shipment(str(event.originator_id), event.became, event.at)
         elif topic == ORDER_SOURCED:
             decision = event.decision
             order = unit.get(Order, event.originator_id)

@@ -123,7 +123,7 @@ BAD_REQUESTS = [
     ("version-too-big", "post", "/routing-policies/default/versions/1000001/activate", None,
      "version"),
     ("version-negative", "post", "/routing-policies/default/versions/-1/retire", None, "version"),
-    ("unknown-exception-kind", "get", "/exceptions?kind=lost", None, "kind"),
+    ("unknown-exception-kind", "get", "/exceptions?kind=vanished", None, "kind"),
 ]  # fmt: skip
 
 

@@ -49,9 +49,12 @@ def step(client: TestClient, shipment: str, name: str, body: Any = None) -> Any:
     return client.post(f"/shipments/{shipment}/{name}", json=body)
 
 
-def through_the_warehouse(client: TestClient, shipment: str, picked: dict[str, int]) -> None:
+def through_the_warehouse(
+    client: TestClient, shipment: str, picked: dict[str, int], tracking_number: str | None = None
+) -> None:
+    handed = HANDED | ({"tracking_number": tracking_number} if tracking_number else {})
     for name, body in (("accept", None), ("pick", {"lines": picked}),
-                       ("pack", {"parcels": [PARCEL]}), ("dispatch", HANDED)):  # fmt: skip
+                       ("pack", {"parcels": [PARCEL]}), ("dispatch", handed)):  # fmt: skip
         answer = step(client, shipment, name, body)
         assert answer.status_code == 200, answer.text
 
@@ -76,7 +79,8 @@ def test_a_shipment_goes_through_the_warehouse_and_the_order_is_shipped(client: 
     [shipped] = order["shipments"]
     assert shipped | {"dispatched_at": None} == {
         "shipment_id": shipment, "location": "FIRST", "lines": {"1": 2}, "carrier": "bpost",
-        "service": "standard", "tracking_number": "BP-123456789", "dispatched_at": None}  # fmt: skip
+        "service": "standard", "tracking_number": "BP-123456789", "dispatched_at": None,
+        "status": "dispatched", "tracking_link": None, "delivered_at": None}  # fmt: skip
     assert client.get("/locations/FIRST/shipments", params={"status": "requested"}).json() == {
         "items": []}  # fmt: skip
     dispatched = client.get("/locations/FIRST/shipments", params={"status": "dispatched"})

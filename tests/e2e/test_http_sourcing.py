@@ -114,6 +114,7 @@ def test_a_shipment_reads_back_with_its_lines_state_and_history(client: TestClie
         "shipment_id": shipment, "order_id": order_id, "location": "NEAR-FULL", "attempt": 1,
         "status": "requested", "lines": [{"line_id": "1", "sku": "SKU-1", "quantity": 1}],
         "requested_at": None, "history": None, "picked": {}, "parcels": [], "dispatched_at": None,
+        "delivered_at": None,
     }  # fmt: skip
     client.post(f"/shipments/{shipment}/reject", json={"reason": "shelf empty"})
     rejected = client.get(f"/shipments/{shipment}").json()
