@@ -28,6 +28,10 @@ def shipment_entry(shipment_id: str) -> str:
     return f"shipment:{shipment_id}"
 
 
+def warning_entry(order_id: str, kind: str) -> str:
+    return f"{kind}:{order_id}"
+
+
 class ExceptionsView:
     def __init__(self, sql: Sql) -> None:
         self.sql = sql
@@ -54,6 +58,22 @@ class ExceptionsView:
             "VALUES ({}, {}, {}, {}, {}, {}, {}) ON CONFLICT (entry_id) DO NOTHING",
             (shipment_entry(str(event.originator_id)), event.order_id, event.became,
              str(event.originator_id), reason, orjson.dumps(event.lines).decode(), since),
+        )  # fmt: skip
+
+    def warned(self, event: Any, kind: str, since: str) -> None:
+        """The clock's warning: ship-by near (`at_risk`) or missed (`late`, which takes the
+        place of the order's `at_risk` entry)."""
+        order_id = str(event.originator_id)
+        if kind == "late":
+            self.clear(warning_entry(order_id, "at_risk"))
+            reason = f"ship-by {event.ship_by} has passed; not dispatched in full"
+        else:
+            reason = f"ship-by {event.ship_by} is less than {event.hours} h away; not dispatched"
+        self.sql.execute(
+            "INSERT INTO exceptions (entry_id, order_id, kind, reason, lines, since) "
+            "VALUES ({}, {}, {}, {}, {}, {}) ON CONFLICT (entry_id) DO NOTHING",
+            (warning_entry(order_id, kind), order_id, kind, reason,
+             orjson.dumps(event.lines).decode(), since),
         )  # fmt: skip
 
     def resolve(self, entry_id: str, note: str, at: str) -> None:
@@ -139,9 +159,17 @@ SHIPMENT_ACTIONS = {
 }
 
 
+WARNING_ACTIONS = {
+    "acknowledge": "take the warning off the queue with a note (e.g. the carrier was told)",
+}
+
+
 def actions(row: dict[str, Any]) -> list[dict[str, str]]:
     """What a person can do about an entry, each a POST under the order or the shipment."""
-    if row["shipment_id"] is not None:
+    if row["kind"] in ("at_risk", "late"):
+        base = f"/exceptions/orders/{row['order_id']}/warnings/{row['kind']}"
+        offered = WARNING_ACTIONS
+    elif row["shipment_id"] is not None:
         base, offered = f"/exceptions/shipments/{row['shipment_id']}", SHIPMENT_ACTIONS
     else:
         base, offered = f"/exceptions/orders/{row['order_id']}", ORDER_ACTIONS

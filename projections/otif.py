@@ -27,7 +27,7 @@ class OtifProjection:
     tables: tuple[str, ...] = ("otif_orders", "otif_shipments")
     topics = (
         FulfilmentOrder.Received, FulfilmentOrder.Sourced, FulfilmentOrder.LinesCancelled,
-        FulfilmentOrder.AtRisk, FulfilmentOrder.Late, Shipment.Dispatched,
+        FulfilmentOrder.AtRisk, FulfilmentOrder.Late, Shipment.Dispatched, Shipment.Tracked,
     )  # fmt: skip
 
     def apply(self, sql: Sql, events: Sequence[Any]) -> None:
@@ -43,6 +43,8 @@ class OtifProjection:
                 self._set(sql, str(event.originator_id), {column: iso(event.at)}, event.at)
             elif isinstance(event, Shipment.Dispatched):
                 self._dispatched(sql, event)
+            elif isinstance(event, Shipment.Tracked):
+                self._tracked(sql, event)
 
     @staticmethod
     def _received(sql: Sql, event: Any) -> None:
@@ -93,6 +95,33 @@ class OtifProjection:
         last = max(filter(None, (row["last_dispatch_at"], at)))
         self._set(sql, event.order_id, {"shipped_units": row["shipped_units"] + units,
                                         "last_dispatch_at": last}, event.at)  # fmt: skip
+
+    def _tracked(self, sql: Sql, event: Any) -> None:
+        """Any carrier news makes the tracking number valid; a delivery counts its units
+        delivered at the carrier's time; lost or returned units no longer count as shipped
+        (a re-ship dispatches them again)."""
+        shipment_id, at = str(event.originator_id), iso(event.at)
+        found = sql.execute(
+            "SELECT units FROM otif_shipments WHERE shipment_id = {}", (shipment_id,)
+        ).fetchone()
+        if found is None:
+            return
+        delivered = event.became == "delivered"
+        sql.execute(
+            "UPDATE otif_shipments SET tracked = 1, delivered_at = COALESCE({}, delivered_at) "
+            "WHERE shipment_id = {}",
+            (at if delivered else None, shipment_id),
+        )
+        row = self._row(sql, event.order_id)
+        if row is None or event.became not in ("delivered", "lost", "returned_to_sender"):
+            return
+        units = found["units"]
+        if delivered:
+            last = max(filter(None, (row["last_delivery_at"], at)))
+            changes = {"delivered_units": row["delivered_units"] + units, "last_delivery_at": last}
+        else:
+            changes = {"shipped_units": max(row["shipped_units"] - units, 0)}
+        self._set(sql, event.order_id, changes, event.at)
 
     @staticmethod
     def _row(sql: Sql, order_id: str) -> Any:

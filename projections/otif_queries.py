@@ -23,7 +23,7 @@ DELIVERED_ON_TIME = f"({DELIVERY_DUE} AND {ALL_DELIVERED} AND last_delivery_at <
 IN_FULL = f"({DELIVERY_DUE} AND cancelled_units = 0 AND shipped_units >= ordered_units)"
 OTIF = f"({DELIVERED_ON_TIME} AND cancelled_units = 0 AND delivered_units >= ordered_units)"
 COUNTS = {
-    "orders": "1",
+    "orders": "1 = 1",
     "cancelled_before_dispatch": "cancelled_before_dispatch = 1",
     "ship_due": SHIP_DUE,
     "shipped_on_time": SHIPPED_ON_TIME,

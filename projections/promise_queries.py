@@ -12,7 +12,8 @@ from adapters.readstore import ReadStore
 def shipping_locations(
     store: ReadStore, sku: str, quantity: int, channel: str
 ) -> list[dict[str, Any]]:
-    """Active locations that ship, serve the channel (or every channel) and can promise
+    """Active locations that ship, serve the channel (as sourcing's channel criterion: the
+    channel among their channels) and can promise
     `quantity` units of `sku`, each with its profile and units available."""
     rows = store.query(
         "SELECT l.detail, s.available FROM stock_levels s "
@@ -23,7 +24,6 @@ def shipping_locations(
     found = []
     for row in rows:
         profile = orjson.loads(row["detail"])
-        serves = not profile["channels"] or channel in profile["channels"]
-        if serves and "ships" in profile["capabilities"]:
+        if channel in profile["channels"] and "ships" in profile["capabilities"]:
             found.append(profile | {"available": row["available"]})
     return found

@@ -19,6 +19,7 @@ from projections.exception_queue import (
     order_entry,
     shipment_entry,
     waiting_of,
+    warning_entry,
 )
 from projections.order_status import iso
 
@@ -71,6 +72,10 @@ class RoutingProjection:
         Shipment.Tracked,
         Shipment.Reshipped,
         Shipment.ExceptionResolved,
+        FulfilmentOrder.AtRisk,
+        FulfilmentOrder.Late,
+        FulfilmentOrder.WarningsCleared,
+        FulfilmentOrder.WarningAcknowledged,
     )
 
     def apply(self, sql: Sql, events: Sequence[Any]) -> None:
@@ -96,6 +101,21 @@ class RoutingProjection:
             view.clear(shipment_entry(str(event.originator_id)))
         elif isinstance(event, Shipment.ExceptionResolved):
             view.resolve(shipment_entry(str(event.originator_id)), event.note, iso(event.at))
+        else:
+            RoutingProjection._warnings(view, event)
+
+    @staticmethod
+    def _warnings(view: ExceptionsView, event: Any) -> None:
+        order_id = str(event.originator_id)
+        if isinstance(event, FulfilmentOrder.AtRisk):
+            view.warned(event, "at_risk", iso(event.at))
+        elif isinstance(event, FulfilmentOrder.Late):
+            view.warned(event, "late", iso(event.at))
+        elif isinstance(event, FulfilmentOrder.WarningsCleared):
+            for kind in ("at_risk", "late"):
+                view.clear(warning_entry(order_id, kind))
+        elif isinstance(event, FulfilmentOrder.WarningAcknowledged):
+            view.resolve(warning_entry(order_id, event.kind), event.note, iso(event.at))
 
 
 def routing_of(store: ReadStore, order_id: str) -> list[dict[str, Any]]:

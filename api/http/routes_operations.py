@@ -36,6 +36,13 @@ class ExceptionKind(StrEnum):
     PARKED = "parked"  # a policy could not react to the order's event
     LOST = "lost"  # the carrier lost a shipment
     RETURNED_TO_SENDER = "returned_to_sender"  # the carrier brought a shipment back
+    AT_RISK = "at_risk"  # ship-by near, not dispatched in full (the clock's step)
+    LATE = "late"  # ship-by missed, not dispatched in full
+
+
+class Warning(StrEnum):
+    AT_RISK = "at_risk"
+    LATE = "late"
 
 
 class NoteIn(Strict):
@@ -104,6 +111,18 @@ def resolve(
     outcome = dom.fulfilment.resolve_exception(order_id, body.note, now)
     return answer("fulfilment", outcome.notification_id,
                   lambda: {"order_id": str(order_id), "waiting": waiting_of(dom.store, str(order_id))})  # fmt: skip
+
+
+@router.post("/exceptions/orders/{order_id}/warnings/{kind}/acknowledge")
+def acknowledge(
+    order_id: UUID, kind: Warning, body: NoteIn, dom: ContainerDep, now: NowDep,
+    answer: AnswerDep,
+) -> Response:  # fmt: skip
+    """Take an order's at-risk or late entry off the queue with a note (the order's detail
+    keeps it); dispatching the order in full clears both by itself. 409 when none is open."""
+    outcome = dom.fulfilment.acknowledge_warning(order_id, kind.value, body.note, now)
+    return answer("fulfilment", outcome.notification_id,
+                  lambda: {"order_id": str(order_id), "exceptions": exceptions_of(dom.store, str(order_id))})  # fmt: skip
 
 
 @router.post("/exceptions/shipments/{shipment_id}/reship")

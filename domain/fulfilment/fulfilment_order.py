@@ -53,13 +53,24 @@ class FulfilmentOrder(Aggregate):
         note: str
         at: datetime
 
+    # The clock's warnings (domain/fulfilment/clock.py): lines not dispatched yet.
     class AtRisk(Aggregate.Event):
         ship_by: str
         hours: int
+        lines: dict[str, int]
         at: datetime
 
     class Late(Aggregate.Event):
         ship_by: str
+        lines: dict[str, int]
+        at: datetime
+
+    class WarningsCleared(Aggregate.Event):  # dispatched in full: the warnings are over
+        at: datetime
+
+    class WarningAcknowledged(Aggregate.Event):  # a person has seen to it
+        kind: str
+        note: str
         at: datetime
 
     class ShortPicked(Aggregate.Event):
@@ -216,29 +227,21 @@ class FulfilmentOrder(Aggregate):
         self._resolved(note=note, at=at)
         return True
 
-    def warn(self, now: datetime, hours: int) -> str | None:
-        """The clock's step for an order not yet dispatched in full: `late` once its
-        ship-by has passed, `at_risk` once it is within `hours` of it; each recorded once.
-        Returns what was recorded."""
-        if self.promise is None or self.status is FulfilmentStatus.CANCELLED:
-            return None
-        ship_by = self.promise["ship_by"]
-        left = datetime.fromisoformat(ship_by) - now
-        if left.total_seconds() < 0 and "late" not in self.warned:
-            self._late(ship_by=ship_by, at=now)
-            return "late"
-        if left.total_seconds() <= hours * 3600 and not self.warned:
-            self._at_risk(ship_by=ship_by, hours=hours, at=now)
-            return "at_risk"
-        return None
-
     @event(AtRisk)
-    def _at_risk(self, ship_by: str, hours: int, at: datetime) -> None:
+    def _at_risk(self, ship_by: str, hours: int, lines: dict[str, int], at: datetime) -> None:
         self.warned["at_risk"] = at.isoformat()
 
     @event(Late)
-    def _late(self, ship_by: str, at: datetime) -> None:
+    def _late(self, ship_by: str, lines: dict[str, int], at: datetime) -> None:
         self.warned["late"] = at.isoformat()
+
+    @event(WarningsCleared)
+    def _warnings_cleared(self, at: datetime) -> None:
+        self.warned["cleared"] = at.isoformat()
+
+    @event(WarningAcknowledged)
+    def _warning_acknowledged(self, kind: str, note: str, at: datetime) -> None:
+        self.warned[f"acknowledged_{kind}"] = note
 
     @event(Released)
     def _released(self, at: datetime) -> None:

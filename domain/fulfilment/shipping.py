@@ -10,6 +10,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.errors import NotFound
+from domain.fulfilment.clock import clear_warnings
 from domain.fulfilment.delivery import claim_tracking_number
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
 from domain.fulfilment.routing import source_order
@@ -73,6 +74,9 @@ def dispatch(
         claim_tracking_number(unit, shipment)
         for line_id, quantity in shipment.lines.items():
             _item(unit, shipment, line_id).ship(shipment.order_id, {line_id: quantity}, now)
+        order = unit.get(FulfilmentOrder, UUID(shipment.order_id))
+        if order is not None:
+            clear_warnings(unit, order, now)
 
 
 def _item(unit: Unit, shipment: Shipment, line_id: str) -> StockItem:

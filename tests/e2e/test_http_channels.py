@@ -84,7 +84,7 @@ def test_a_bad_channel_is_refused_and_records_nothing(
 
 def test_an_order_is_promised_by_its_channel_and_location(client: TestClient):
     given(client, FIRST=5)  # Brussels time, Monday to Friday until 17:00
-    client.patch("/locations/FIRST", json={"channels": []})
+    client.patch("/locations/FIRST", json={"channels": ["marketplace", "webshop"]})
     client.put("/channels/marketplace", json=MARKET)
     # Tuesday 23 December 2025 at 18:00 in Brussels: past the cut-off, so day 0 is
     # Wednesday the 24th; one handling day skips Christmas (Friday 26th); two transit
@@ -100,7 +100,7 @@ def test_an_order_is_promised_by_its_channel_and_location(client: TestClient):
 
 def test_a_marketplace_s_own_dates_are_kept(client: TestClient):
     given(client, FIRST=5)
-    client.patch("/locations/FIRST", json={"channels": []})
+    client.patch("/locations/FIRST", json={"channels": ["marketplace", "webshop"]})
     detail = placed(client, placed_at="2026-12-01T09:00:00Z", ship_by="2026-12-03T12:00:00Z",
                     deliver_by="2026-12-09T20:00:00Z")  # fmt: skip
     assert detail["promise"]["ship_by"] == "2026-12-03T12:00:00+00:00"
@@ -151,8 +151,9 @@ def frozen(client: TestClient) -> Iterator[datetime]:
 
 def test_the_product_page_promise_counts_down_to_the_cut_off(client: TestClient, frozen: datetime):
     given(client, FIRST=5, SECOND=1)
-    client.patch("/locations/SECOND", json={"channels": [], "time_zone": "America/New_York"})
-    client.patch("/locations/FIRST", json={"channels": []})
+    both = ["marketplace", "webshop"]
+    client.patch("/locations/SECOND", json={"channels": both, "time_zone": "America/New_York"})
+    client.patch("/locations/FIRST", json={"channels": both})
     client.put("/channels/marketplace", json=MARKET)
     asked = {"sku": "SKU-1", "country": "BE", "channel": "marketplace", "service_level": "express"}
     answer = client.get("/promise", params=asked).json()
