@@ -94,10 +94,13 @@ class ShipmentsProjection:
 
 
 def pick_list(store: ReadStore, location: str, status: str | None) -> list[dict[str, Any]]:
-    clause, params = (" AND status = {}", [location, status]) if status else ("", [location])
+    """A location's shipments, the most urgent first: by their order's promised ship-by (the
+    OTIF read model keeps it), then by when they were requested."""
+    clause, params = (" AND s.status = {}", [location, status]) if status else ("", [location])
     rows = store.query(
-        "SELECT * FROM shipments WHERE location = {}" + clause
-        + " ORDER BY requested_at, shipment_id LIMIT 1000",
+        "SELECT s.*, o.ship_by FROM shipments s LEFT JOIN otif_orders o "
+        "ON o.order_id = s.order_id WHERE s.location = {}" + clause
+        + " ORDER BY COALESCE(o.ship_by, '9999'), s.requested_at, s.shipment_id LIMIT 1000",
         params,
     )  # fmt: skip
     return [dict(row, lines=orjson.loads(row["lines"])) for row in rows]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -168,3 +168,14 @@ def test_the_product_page_promise_counts_down_to_the_cut_off(client: TestClient,
     bad = client.get("/promise", params=asked | {"service_level": "same_day"})
     assert bad.status_code == 422
     assert client.get("/promise", params=asked | {"colour": "red"}).status_code == 422
+
+
+def test_the_pick_list_puts_the_earliest_ship_by_first(client: TestClient):
+    given(client, FIRST=5)
+    client.patch("/locations/FIRST", json={"channels": ["marketplace", "webshop"]})
+    later = placed(client)  # the channel's standard service: one handling day
+    soon = (datetime.now(UTC) + timedelta(minutes=30)).isoformat()
+    sooner = placed(client, ship_by=soon)  # requested after, due before
+    listed = client.get("/locations/FIRST/shipments").json()["items"]
+    assert [row["order_id"] for row in listed] == [sooner["order_id"], later["order_id"]]
+    assert listed[0]["ship_by"] < listed[1]["ship_by"]
