@@ -101,16 +101,18 @@ class Terms:
     transit_days: int
     time_zone: str = "UTC"  # the channel's: an order no location has taken is promised there
     at_risk_hours: int = 4  # the clock warns this long before the ship-by
+    return_days: int = 30  # a delivered order is completed this long after its delivery
 
     def as_record(self) -> dict[str, Any]:
         return {"service_level": self.service_level, "handling_days": self.handling_days,
                 "transit_days": self.transit_days, "time_zone": self.time_zone,
-                "at_risk_hours": self.at_risk_hours}  # fmt: skip
+                "at_risk_hours": self.at_risk_hours, "return_days": self.return_days}  # fmt: skip
 
     @classmethod
     def of(cls, record: dict[str, Any]) -> Terms:
         return cls(record["service_level"], record["handling_days"], record["transit_days"],
-                   record.get("time_zone", "UTC"), record.get("at_risk_hours", 4))  # fmt: skip
+                   record.get("time_zone", "UTC"), record.get("at_risk_hours", 4),
+                   record.get("return_days", 30))  # fmt: skip
 
 
 @dataclass(frozen=True)

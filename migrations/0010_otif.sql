@@ -33,3 +33,7 @@ CREATE TABLE IF NOT EXISTS otif_shipments (
     delivered_at   TEXT
 );
 CREATE INDEX IF NOT EXISTS otif_shipments_by_order ON otif_shipments (order_id);
+-- When the clock may complete a delivered order (its channel's return window after the
+-- last delivery); NULL for any other status.
+ALTER TABLE order_status ADD COLUMN complete_after TEXT;
+CREATE INDEX IF NOT EXISTS order_status_to_complete ON order_status (complete_after);

@@ -10,7 +10,7 @@ instead of corrupting the view.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -22,7 +22,7 @@ from domain.orders.order import LineState, Order, roll_up
 COLUMNS = (
     "order_id", "channel", "channel_order_id", "status", "customer_email", "customer_name",
     "placed_at", "currency", "total", "line_count", "detail", "version", "applied_events",
-    "updated_at",
+    "updated_at", "complete_after",
 )  # fmt: skip
 
 
@@ -168,6 +168,10 @@ class OrderStatusView:
         self._advance(order_id, version, "shipment_tracked", at, shipment_id=shipment_id,
                       shipment_status=status)  # fmt: skip
 
+    def record_completed(self, order_id: str, version: int, at: datetime) -> None:
+        self._detail(order_id)
+        self._advance(order_id, version, "completed", at)
+
     def flush(self) -> None:
         new = [self._values(oid, row) for oid, row in self.rows.items() if row.get("new")]
         old = [self._values(oid, row) for oid, row in self.rows.items() if not row.get("new")]
@@ -195,6 +199,9 @@ class OrderStatusView:
             for line in detail["lines"]
         )
         detail["status"] = roll_up(states, detail["holds"], partly).value
+        if kind == "completed" or detail.get("completed_at"):
+            detail["status"] = "completed"
+            detail["completed_at"] = detail.get("completed_at") or iso(at)
         detail["history"].append({"event": kind, "at": iso(at), "version": version, **facts})
         detail["updated_at"] = iso(at)
         row["version"] = detail["version"] = version
@@ -225,8 +232,18 @@ class OrderStatusView:
             order_id, d["channel"], d["channel_order_id"], d["status"],
             d["customer"]["email"].lower(), d["customer"]["name"], d["placed_at"], d["currency"],
             d["total"], len(d["lines"]), orjson.dumps(d).decode(), row["version"],
-            row["applied_events"], d["updated_at"],
+            row["applied_events"], d["updated_at"], _complete_after(d),
         )  # fmt: skip
+
+
+def _complete_after(detail: dict[str, Any]) -> str | None:
+    """When the clock may complete a delivered order: its return window after the last
+    delivery (docs/otif.md); None for any other status."""
+    delivered = [s["delivered_at"] for s in detail.get("shipments", []) if s.get("delivered_at")]
+    if detail["status"] != "delivered" or not delivered:
+        return None
+    days = (detail.get("terms") or {}).get("return_days", 30)
+    return iso(datetime.fromisoformat(max(delivered).replace("Z", "+00:00")) + timedelta(days=days))
 
 
 class OrderStatusProjection:
@@ -236,6 +253,7 @@ class OrderStatusProjection:
     topics = (
         Order.Placed, Order.Held, Order.Released, Order.Cancelled, Order.LinesProgressed,
         Order.Allocated, Order.Deallocated, Order.Shipped, Order.ShipmentTracked, Order.Dated,
+        Order.Completed,
     )  # fmt: skip
 
     def apply(self, sql: Sql, events: Sequence[Any]) -> None:
@@ -263,6 +281,8 @@ class OrderStatusProjection:
             view.record_deallocated(
                 order_id, version, event.location, event.line_ids, event.reason, event.at
             )
+        elif isinstance(event, Order.Completed):
+            view.record_completed(order_id, version, event.at)
         elif isinstance(event, Order.Dated):
             view.record_dated(order_id, version, event.promise, event.expected, event.at)
         elif isinstance(event, Order.Shipped):

@@ -105,3 +105,13 @@ def _signature(key: bytes, wanted: OrderFilter, position: str) -> str:
     filters = replace(wanted, cursor=None, limit=0)  # a page size may change between pages
     message = f"{position}|{filters!r}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def due_for_completion(store: ReadStore, now: datetime, limit: int = 1000) -> list[str]:
+    """Delivered orders whose return window has passed: the clock completes them."""
+    rows = store.query(
+        "SELECT order_id FROM order_status WHERE complete_after <= {} "
+        "ORDER BY complete_after LIMIT {}",
+        (iso(now), limit),
+    )
+    return [row["order_id"] for row in rows]

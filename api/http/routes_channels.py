@@ -53,6 +53,7 @@ class ChannelIn(Strict):
     ]
     default_service_level: Annotated[str, Field(pattern=f"^{LEVEL_NAME}$")]
     at_risk_hours: Annotated[int, Field(ge=0, le=168)] = 4
+    return_days: Annotated[int, Field(ge=0, le=365)] = 30
     targets: TargetsIn = TargetsIn()
 
     def to_definition(self, code: str) -> ChannelDefinition:

@@ -14,7 +14,7 @@ from domain.orders.channel import ChannelDefinition
 from domain.orders.channels import ChannelConfiguration
 from domain.orders.order import LineState, Order, order_id_for
 from domain.orders.placement import PlaceOrder
-from domain.processing import ContextApplication
+from domain.processing import ContextApplication, Outcome, Unit
 from domain.recordings import last_notification_id
 
 # The store did not answer (connection lost, timeout, disk full): not this order's fault.
@@ -108,6 +108,16 @@ class Orders(ChannelConfiguration, ContextApplication):
         order = self.get_order(order_id)
         order.release(now)
         return last_notification_id(self.save(order))
+
+    def complete_order(self, order_id: UUID, now: datetime) -> Outcome:
+        """The clock's step for a delivered order: completed once its return window passed."""
+
+        def work(unit: Unit) -> None:
+            order = unit.get(Order, order_id)
+            if order is not None:
+                order.complete(now)
+
+        return self.act(work)
 
     def progress_lines(
         self, order_id: UUID, states: dict[str, LineState], now: datetime

@@ -47,6 +47,7 @@ class ChannelDefinition:
     )
     default_service_level: str = "standard"
     at_risk_hours: int = 4
+    return_days: int = 30  # the return window: a delivered order is completed after it
     targets: dict[str, float] = field(default_factory=lambda: dict(TARGETS))
 
     def problems(self, time_zones: frozenset[str] | None = None) -> Problems:
@@ -68,6 +69,8 @@ class ChannelDefinition:
                     problems.add(f"service_levels.{name}.{key}", "from 0 to 60 days")
         if not 0 <= self.at_risk_hours <= 168:
             problems.add("at_risk_hours", "from 0 to 168")
+        if not 0 <= self.return_days <= 365:
+            problems.add("return_days", "from 0 to 365")
         for key, value in self.targets.items():
             if key not in TARGETS:
                 problems.add(f"targets.{key}", f"unknown target; known: {', '.join(TARGETS)}")
@@ -81,16 +84,15 @@ class ChannelDefinition:
         name = service_level if service_level in self.service_levels else None
         name = name or self.default_service_level
         level = self.service_levels[name]
-        return Terms(
-            name, level["handling_days"], level["transit_days"], self.time_zone, self.at_risk_hours
-        )
+        return Terms(name, level["handling_days"], level["transit_days"], self.time_zone,
+                     self.at_risk_hours, self.return_days)  # fmt: skip
 
     def as_record(self) -> dict[str, Any]:
         return {
             "code": self.code, "name": self.name, "kind": self.kind, "time_zone": self.time_zone,
             "service_levels": {k: dict(v) for k, v in sorted(self.service_levels.items())},
             "default_service_level": self.default_service_level,
-            "at_risk_hours": self.at_risk_hours,
+            "at_risk_hours": self.at_risk_hours, "return_days": self.return_days,
             "targets": TARGETS | dict(self.targets),
         }  # fmt: skip
 

@@ -32,6 +32,7 @@ class OrderStatus(StrEnum):
     PARTIALLY_SHIPPED = "partially_shipped"
     SHIPPED = "shipped"
     DELIVERED = "delivered"
+    COMPLETED = "completed"  # delivered, and the channel's return window has passed
     CANCELLED = "cancelled"
 
 

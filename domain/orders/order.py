@@ -6,7 +6,7 @@ change state, because they run again on every rebuild.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -66,6 +66,9 @@ class Order(Aggregate):
         location: str
         line_ids: list[str]
         reason: str
+        at: datetime
+
+    class Completed(Aggregate.Event):  # delivered, and the return window has passed
         at: datetime
 
     class Dated(Aggregate.Event):
@@ -131,6 +134,23 @@ class Order(Aggregate):
         self, promise: dict[str, str], expected: dict[str, str] | None, at: datetime
     ) -> None:
         self.promise, self.expected = promise, expected
+
+    def complete(self, now: datetime) -> bool:
+        """The clock's step: a delivered order is completed once the channel's return window
+        (its terms' `return_days`) has passed since its last delivery."""
+        delivered = [datetime.fromisoformat(s["delivered_at"])
+                     for s in self.shipments.values() if s.get("delivered_at")]  # fmt: skip
+        if self.status is not OrderStatus.DELIVERED or not delivered:
+            return False
+        days = (self.placement.get("terms") or {}).get("return_days", 30)
+        if max(delivered) + timedelta(days=days) > now:
+            return False
+        self._completed(at=now)
+        return True
+
+    @event(Completed)
+    def _completed(self, at: datetime) -> None:
+        self.status = OrderStatus.COMPLETED
 
     # --- holds -----------------------------------------------------------------
 

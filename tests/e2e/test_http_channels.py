@@ -90,8 +90,10 @@ def test_an_order_is_promised_by_its_channel_and_location(client: TestClient):
     # Wednesday the 24th; one handling day skips Christmas (Friday 26th); two transit
     # days skip the weekend.
     detail = placed(client, placed_at="2025-12-23T18:00:00+01:00")
-    assert detail["terms"] == {"service_level": "standard", "handling_days": 1,
-                               "transit_days": 2, "time_zone": "Europe/Brussels", "at_risk_hours": 6}  # fmt: skip
+    assert detail["terms"] == {
+        "service_level": "standard", "handling_days": 1, "transit_days": 2,
+        "time_zone": "Europe/Brussels", "at_risk_hours": 6, "return_days": 30,
+    }  # fmt: skip
     assert detail["promise"]["ship_by"] == "2025-12-26T16:00:00+00:00"
     assert detail["promise"]["deliver_by"] == "2025-12-30T22:59:59+00:00"
     express = placed(client, placed_at="2025-12-23T18:00:00+01:00", service_level="express")

@@ -188,3 +188,23 @@ def test_dispatching_in_full_clears_the_warnings(client: TestClient, dom: Contai
     ship(client, clock, order_id, "2026-11-17T13:00:00Z", "TN-Z1")
     assert queue_of(client, order_id) == []
     assert tick(dom, datetime.fromisoformat("2026-11-18T12:00:00Z")).looked_at == 0
+
+
+def test_a_delivered_order_is_completed_when_its_return_window_has_passed(
+    client: TestClient, dom: Container, clock: Clock
+):
+    network(client, clock)
+    client.put("/channels/marketplace", json=MARKET | {"return_days": 14})
+    order_id = order(client, clock, "2026-10-01T09:00:00Z")
+    ship(client, clock, order_id, "2026-10-01T12:00:00Z", "TN-R1")
+    clock("2026-10-02T12:00:00Z")
+    client.put("/carriers/bpost/tracking-secret", json={"secret": SECRET})
+    assert send(client, [delivered("TN-R1", "2026-10-02T10:00:00Z")]).status_code == 200
+    assert client.get(f"/orders/{order_id}").json()["status"] == "delivered"
+    assert tick(dom, datetime.fromisoformat("2026-10-16T09:59:59Z")).recorded == 0
+    assert tick(dom, datetime.fromisoformat("2026-10-16T10:00:00Z")).recorded == 1
+    detail = client.get(f"/orders/{order_id}").json()
+    assert detail["status"] == "completed" and detail["completed_at"]
+    assert tick(dom, datetime.fromisoformat("2026-10-17T10:00:00Z")).looked_at == 0
+    listed = client.get("/orders", params={"status": "completed"}).json()["items"]
+    assert [row["order_id"] for row in listed] == [order_id]
