@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from api.bootstrap import Container
+from api.demo_history import load_history, week_of_orders
 from api.locating import locate_order
 from domain.errors import Conflict
 from domain.fulfilment.application import StockCount
@@ -91,7 +92,7 @@ def load_network(dom: Container, now: datetime) -> None:
     """Three locations with stock of the demo catalogue and an active routing policy."""
     for profile in LOCATIONS:
         dom.fulfilment.define_location(profile, now)
-    counted_at = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    counted_at = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=50)
     counts = [StockCount(p.code, sku, 3 + (n * 7 + len(p.code)) % 11, counted_at)
               for n, (sku, _) in enumerate(CATALOGUE) for p in LOCATIONS]  # fmt: skip
     dom.fulfilment.count_stock(counts, now)
@@ -111,4 +112,6 @@ def load_demo(dom: Container, now: datetime) -> tuple[int, int]:
             continue
         created, existing = created + placement.created, existing + (not placement.created)
     dom.runtime.catch_up_all()
-    return created, existing
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    placed, there = load_history(dom, week_of_orders(demo_orders(hour), now), now)
+    return created + placed, existing + there

@@ -8,11 +8,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from api.bootstrap import bootstrap
+from api.http.app import create_app
 from tests.builders import an_order_payload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,17 +110,17 @@ def test_a_real_server_takes_orders_once_and_shows_them_at_once(server: str):
 def test_demo_is_idempotent_and_rebuild_replays_it(tmp_path: Path):
     env = dom_env(tmp_path, None)
     first = run_dom("demo", env=env)
-    assert first.returncode == 0 and "12 orders placed" in first.stdout
+    # Twelve orders of the last hours and seventeen of the past weeks, carried through.
+    assert first.returncode == 0 and "29 orders placed" in first.stdout, first.stderr
     second = run_dom("demo", env=env)
-    assert "0 orders placed, 12 already there" in second.stdout
+    assert "0 orders placed, 29 already there" in second.stdout
     rebuilt = run_dom("projections", "rebuild", env=env)
     assert rebuilt.returncode == 0, rebuilt.stderr
     replayed = dict(line.split(": replayed ") for line in rebuilt.stdout.splitlines())
-    # 12 orders: placed and released, and allocated by the demo's routing policy
-    assert int(replayed["order_status"].split()[0]) > 24
-    assert (
-        int(replayed["availability"].split()[0]) > 0 and int(replayed["routing"].split()[0]) == 12
-    )
+    # 29 orders: placed and released, dated, allocated by the demo's routing policy, ...
+    assert int(replayed["order_status"].split()[0]) > 3 * 29
+    assert int(replayed["availability"].split()[0]) > 0
+    assert int(replayed["routing"].split()[0]) >= 29 and int(replayed["otif"].split()[0]) > 29
 
 
 def test_work_refuses_an_unknown_name(tmp_path: Path):
@@ -147,3 +151,22 @@ def test_orders_are_sourced_by_the_policies_wherever_they_run(server: str):
         assert client.get(f"/orders/{order_id}/routing").json()["decisions"][0]["plan"] == {
             "WH1": {"1": 1}
         }
+
+
+def test_the_demo_shows_every_status_an_otif_table_and_warnings(tmp_path: Path):
+    env = dom_env(tmp_path, None)
+    assert run_dom("demo", env=env).returncode == 0
+    dom = bootstrap(data_dir=tmp_path / "var")
+    with TestClient(create_app(dom)) as client:
+        orders = client.get("/orders", params={"limit": 100}).json()["items"]
+        statuses = {order["status"] for order in orders}
+        assert {"allocated", "shipped", "delivered", "completed"} <= statuses, statuses
+        kinds = {item["kind"] for item in client.get("/exceptions").json()["items"]}
+        assert {"late", "lost", "returned_to_sender"} <= kinds, kinds
+        today = datetime.now(UTC).date()
+        weeks = {"from": str(today - timedelta(days=60)), "to": str(today + timedelta(days=9))}
+        rows = client.get("/otif", params=weeks).json()
+        channels = {row["channel"] for row in rows["items"]}
+        assert channels == {"webshop", "marketplace", "instagram"}
+        otif = [row["otif"] for row in rows["items"] if row["otif"] is not None]
+        assert any(0 < value < 100 for value in otif) or {0.0, 100.0} <= set(otif), otif
