@@ -7,6 +7,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from adapters.readstore import ReadStore
 from adapters.settings import Settings
 from bench.baseline import bare_saves_per_second
 from bench.geocoding import load_cost
@@ -78,7 +79,8 @@ def bench_shipping(settings: Settings, env: dict[str, str], bare: float) -> None
         env = dict(env, DOM_DATA_DIR=str(settings.data_dir))
     prepare(settings, datetime.now(UTC))
     before = on_hand(settings)
-    run = shipping(env, COUNT // 2, CONNECTIONS)
+    store = ReadStore(settings)
+    run = shipping(env, COUNT // 2, CONNECTIONS, store)
     print(f"  -- shipments through the warehouse API, {CONNECTIONS} connections", flush=True)
     row("accept, pick, pack (requests)", run.steps.rate, bare)
     row("shipments dispatched", run.dispatch.rate, bare)
@@ -90,6 +92,14 @@ def bench_shipping(settings: Settings, env: dict[str, str], bare: float) -> None
     print(f"    on hand fell by {left} units for {run.shipments} shipments of "
           f"{UNITS_PER_ORDER} units: {'exactly once' if left == run.shipments * UNITS_PER_ORDER else 'WRONG'}",
           flush=True)  # fmt: skip
+    print("  -- carriers' tracking news through the signed webhook", flush=True)
+    row("tracking updates, peak (1 update / request)", run.tracking.peak.rate, bare)
+    row(f"tracking -> OTIF view lag p50 at {run.tracking.rate:.0f}/s (half peak)",
+        run.tracking.lag(50), unit="ms")  # fmt: skip
+    row("tracking -> OTIF view lag p99", run.tracking.lag(99), unit="ms")
+    print(f"    target p99 < 100 ms: {'meets' if run.tracking.lag(99) < 100 else 'MISSES'}",
+          flush=True)  # fmt: skip
+    store.close()
 
 
 def bench_http(store: str, settings: Settings, env: dict[str, str], bare: float) -> None:

@@ -86,10 +86,12 @@ async def request(
     method: str,
     path: str,
     body: bytes = b"",
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, bytes]:
     """One request on a keep-alive connection: its status and body."""
+    more = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     head = (f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n")  # fmt: skip
+            f"{more}Content-Length: {len(body)}\r\n\r\n")  # fmt: skip
     writer.write(head.encode() + body)
     await writer.drain()
     status = int((await reader.readline()).split()[1])

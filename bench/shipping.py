@@ -13,8 +13,10 @@ from typing import Any
 
 import orjson
 
+from adapters.readstore import ReadStore
 from bench.http_load import LoadResult, Server, _closed_loop, request
 from bench.payloads import CHANNEL
+from bench.tracking import CARRIER, TrackingRun, tracking
 from domain.orders.order import order_id_for
 
 PARCEL = {"weight_grams": 900, "length_mm": 300, "width_mm": 200, "height_mm": 100}
@@ -25,17 +27,18 @@ class ShippingRun:
     steps: LoadResult  # accept, pick and pack: three requests per shipment
     dispatch: LoadResult
     shipments: int
+    tracking: TrackingRun
 
 
-def shipping(env: dict[str, str], count: int, connections: int) -> ShippingRun:
+def shipping(env: dict[str, str], count: int, connections: int, store: ReadStore) -> ShippingRun:
     server = Server(env)
     try:
-        return asyncio.run(_shipping(server.port, count, connections))
+        return asyncio.run(_shipping(server.port, count, connections, store))
     finally:
         server.stop()
 
 
-async def _shipping(port: int, count: int, connections: int) -> ShippingRun:
+async def _shipping(port: int, count: int, connections: int, store: ReadStore) -> ShippingRun:
     tag = f"ship{time.monotonic_ns()}"
     placed = await _closed_loop(port, connections, count, tag)
     assert placed.errors == 0, f"{placed.errors} orders refused"
@@ -61,14 +64,19 @@ async def _shipping(port: int, count: int, connections: int) -> ShippingRun:
     steps = await _each(port, connections, shipments, prepare, requests_each=3)
 
     async def dispatch(connection: Any, shipment: tuple[str, dict[str, int]]) -> None:
-        handed = {"carrier": "bench", "service": "standard",
-                  "tracking_number": f"TN-{shipment[0][:8]}"}  # fmt: skip
+        handed = {"carrier": CARRIER, "service": "standard", "tracking_number": _number(shipment[0])}
         status, answer = await request(*connection, "POST", f"/shipments/{shipment[0]}/dispatch",
                                        orjson.dumps(handed))  # fmt: skip
         assert status == 200, answer
 
     dispatched = await _each(port, connections, shipments, dispatch)
-    return ShippingRun(steps, dispatched, len(shipments))
+    numbered = [(shipment_id, _number(shipment_id)) for shipment_id, _ in shipments]
+    tracked = await tracking(port, numbered, connections, store)
+    return ShippingRun(steps, dispatched, len(shipments), tracked)
+
+
+def _number(shipment_id: str) -> str:
+    return "TN-" + shipment_id.replace("-", "")[:32]
 
 
 async def _each(

@@ -46,7 +46,16 @@ class ShipmentSteps(ContextApplication):
                 raise NotFound(f"shipment {shipment_id} not found")
             step(unit, shipment)
 
-        return self.act(work)
+        return self.act(work, keys=self._stock_keys(shipment_id))
+
+    def _stock_keys(self, shipment_id: UUID) -> list[str]:
+        """The stock items and the order a step on the shipment may change: the hot ones
+        when a warehouse dispatches many parcels of a few SKUs at once."""
+        shipment = self.find(Shipment, shipment_id)
+        if shipment is None:
+            return []
+        stock = [stock_item_id_for(shipment.location, sku) for sku in shipment.skus.values()]
+        return [str(item) for item in stock] + [shipment.order_id]
 
 
 def pick(unit: Unit, shipment: Shipment, picked: dict[str, int], now: datetime) -> None:
