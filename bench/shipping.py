@@ -64,7 +64,11 @@ async def _shipping(port: int, count: int, connections: int, store: ReadStore) -
     steps = await _each(port, connections, shipments, prepare, requests_each=3)
 
     async def dispatch(connection: Any, shipment: tuple[str, dict[str, int]]) -> None:
-        handed = {"carrier": CARRIER, "service": "standard", "tracking_number": _number(shipment[0])}
+        handed = {
+            "carrier": CARRIER,
+            "service": "standard",
+            "tracking_number": _number(shipment[0]),
+        }
         status, answer = await request(*connection, "POST", f"/shipments/{shipment[0]}/dispatch",
                                        orjson.dumps(handed))  # fmt: skip
         assert status == 200, answer

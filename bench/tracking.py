@@ -37,7 +37,9 @@ async def tracking(port: int, shipments: list[tuple[str, str]], connections: int
     """`shipments`: (shipment id, tracking number), all dispatched with carrier `bench`."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     body = orjson.dumps({"secret": SECRET})
-    status, answer = await request(reader, writer, "PUT", f"/carriers/{CARRIER}/tracking-secret", body)
+    status, answer = await request(
+        reader, writer, "PUT", f"/carriers/{CARRIER}/tracking-secret", body
+    )
     assert status == 204, answer
     writer.close()
     peak = await _closed(port, connections, [n for _, n in shipments], "in_transit")
@@ -48,14 +50,21 @@ async def tracking(port: int, shipments: list[tuple[str, str]], connections: int
 
 def _news(number: str, status: str) -> bytes:
     at = datetime.now(UTC).isoformat()
-    update = {"tracking_number": number, "status": status, "at": at, "event_id": f"{status}-{number}"}
+    update = {
+        "tracking_number": number,
+        "status": status,
+        "at": at,
+        "event_id": f"{status}-{number}",
+    }
     return orjson.dumps({"updates": [update]})
 
 
 async def _send(connection: Any, number: str, status: str) -> None:
     body = _news(number, status)
     headers = {"Dom-Signature": sign(SECRET, body, datetime.now(UTC))}
-    code, answer = await request(*connection, "POST", f"/carriers/{CARRIER}/tracking", body, headers)
+    code, answer = await request(
+        *connection, "POST", f"/carriers/{CARRIER}/tracking", body, headers
+    )
     assert code == 200 and orjson.loads(answer)["outcomes"][0]["outcome"] == "applied", answer
 
 
