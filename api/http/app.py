@@ -14,6 +14,7 @@ from api.bootstrap import Container, bootstrap
 from api.http import (
     errors,
     openapi,
+    routes_carriers,
     routes_health,
     routes_operations,
     routes_orders,
@@ -63,4 +64,5 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(routes_routing.router)
     app.include_router(routes_operations.router)
     app.include_router(routes_shipments.router)
+    app.include_router(routes_carriers.router)
     return app
