@@ -56,4 +56,4 @@ def get_carrier(code: Code, dom: ContainerDep) -> Response:
 
 def carrier_document(carrier: Carrier) -> dict[str, Any]:
     defined_at = carrier.defined_at.isoformat() if carrier.defined_at else None
-    return {"version": carrier.version, "defined_at": defined_at, **carrier.definition}
+    return {"version": carrier.revision, "defined_at": defined_at, **carrier.definition}

@@ -29,7 +29,7 @@ class Carrier(Aggregate):
         code: str
 
     class Defined(Aggregate.Event):
-        version: int
+        revision: int  # the definition's version (the aggregate's own `version` counts events)
         definition: dict[str, Any]
         at: datetime
 
@@ -41,14 +41,14 @@ class Carrier(Aggregate):
     def __init__(self, code: str) -> None:
         self.code = code.upper()
         self.definition: dict[str, Any] = {}
-        self.version = 0
+        self.revision = 0
         self.defined_at: datetime | None = None
 
     def define(self, definition: dict[str, Any], now: datetime) -> bool:
         """Record a normalised definition as the next version; False when it is the current."""
         if definition == self.definition:
             return False
-        self._defined(version=self.version + 1, definition=definition, at=now)
+        self._defined(revision=self.revision + 1, definition=definition, at=now)
         return True
 
     @property
@@ -56,9 +56,9 @@ class Carrier(Aggregate):
         return bool(self.definition.get("active"))
 
     @event(Defined)
-    def _defined(self, version: int, definition: dict[str, Any], at: datetime) -> None:
+    def _defined(self, revision: int, definition: dict[str, Any], at: datetime) -> None:
         self.definition = definition
-        self.version = version
+        self.revision = revision
         self.defined_at = at
 
 

@@ -33,11 +33,11 @@ class CarrierCommands(ShipmentSteps):
         def attempt() -> tuple[int, Outcome]:
             carrier = self.find(Carrier, carrier_id_for(code)) or Carrier(code=code)
             if not carrier.define(normalised, now):
-                return carrier.version, Outcome(False, None)
+                return carrier.revision, Outcome(False, None)
             directory = self.find(CarrierDirectory, CARRIER_DIRECTORY_ID) or CarrierDirectory()
             directory.add(code)
             saved = [carrier, directory] if directory.pending_events else [carrier]
-            return carrier.version, Outcome(True, last_notification_id(self.save(*saved)))
+            return carrier.revision, Outcome(True, last_notification_id(self.save(*saved)))
 
         return retrying(attempt)
 
