@@ -24,7 +24,7 @@ def a_carrier(code: str = "BPOST", **changes: Any) -> dict[str, Any]:
             "domestic": ["BE"],
             "near": ["NL", "LU", "FR", "DE"],
             "bxl": ["BE:1000-1299"],
-        },  # fmt: skip
+        },
         "services": {
             "standard": {
                 "service_level": "standard",
@@ -33,7 +33,7 @@ def a_carrier(code: str = "BPOST", **changes: Any) -> dict[str, Any]:
                     "domestic": bands((2000, "4.95"), (10000, "7.50")),
                     "near": bands((2000, "8.00"), (10000, "12.00")),
                     "bxl": bands((2000, "4.50"), (10000, "7.00")),
-                },  # fmt: skip
+                },
             },
             "express": {
                 "service_level": "express",
@@ -57,5 +57,5 @@ def a_cheap_slow_carrier(code: str = "SLOWPOST") -> dict[str, Any]:
                 "transit_days": {"domestic": 4},
                 "rates": {"domestic": bands((30000, "3.00"))},
             }
-        },  # fmt: skip
+        },
     )

@@ -23,11 +23,7 @@ class CarrierCommands(ShipmentSteps):
         """Record a carrier's definition as its next version (creating the carrier when
         new); the same content as its current version records nothing. Returns the
         version in force and the outcome."""
-        normalised = normalise_carrier(definition)
-        if normalised["adapter"] not in self.carrier_adapters:
-            known = ", ".join(sorted(self.carrier_adapters)) or "none"
-            message = f"unknown adapter {normalised['adapter']!r}; installed: {known}"
-            raise InvalidCommand([FieldProblem("adapter", message)])
+        normalised = self.checked_carrier(definition)
         code = normalised["code"]
 
         def attempt() -> tuple[int, Outcome]:
@@ -40,6 +36,15 @@ class CarrierCommands(ShipmentSteps):
             return carrier.revision, Outcome(True, last_notification_id(self.save(*saved)))
 
         return retrying(attempt)
+
+    def checked_carrier(self, definition: Any) -> dict[str, Any]:
+        """The definition checked and normalised, its adapter installed; else InvalidCommand."""
+        normalised = normalise_carrier(definition)
+        if normalised["adapter"] not in self.carrier_adapters:
+            known = ", ".join(sorted(self.carrier_adapters)) or "none"
+            message = f"unknown adapter {normalised['adapter']!r}; installed: {known}"
+            raise InvalidCommand([FieldProblem("adapter", message)])
+        return normalised
 
     def carriers(self) -> list[Carrier]:
         """Every carrier defined, by code."""

@@ -91,6 +91,8 @@ def test_pack_chooses_the_cheapest_explains_it_prints_the_label_and_dispatch_use
     assert number.startswith("SP") and number.endswith("BE") and len(number) == 13
     assert choice["tracking_link"] == f"https://track.example/{number}"
     shipment = answer.json()["shipment_id"]
+    [listed] = client.get("/locations/FIRST/shipments", params={"status": "packed"}).json()["items"]
+    assert (listed["carrier"], listed["tracking_number"]) == ("SLOWPOST", number)
     label = client.get(choice["label"])
     assert label.status_code == 200 and label.headers["content-type"] == "application/zpl"
     assert label.text.startswith("^XA") and number in label.text
