@@ -174,16 +174,17 @@ def shipment_document(shipment: Shipment) -> dict[str, Any]:
         "parcels": shipment.parcels,
         **shipment.carrier,
         "dispatched_at": shipment.dispatched_at.isoformat() if shipment.dispatched_at else None,
-        "carrier_choice": carrier_choice(shipment),
         "history": shipment.history,
+        **carrier_choice(shipment),
     }  # fmt: skip
 
 
-def carrier_choice(shipment: Shipment) -> dict[str, Any] | None:
-    """The choice made at pack, explained, and its label's tracking number and link."""
+def carrier_choice(shipment: Shipment) -> dict[str, Any]:
+    """From pack on, `carrier_choice`: the choice made, explained, and its label's tracking
+    number and link; nothing before (the document is as it was before carriers)."""
     if shipment.carriage is None:
-        return None
+        return {}
     found = {k: v for k, v in shipment.carriage.items() if k != "label"}
     if shipment.carriage.get("label"):
         found["label"] = f"/shipments/{shipment.id}/label"
-    return found
+    return {"carrier_choice": found}
