@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.carriers_builtin import BuiltinCarrier
 from adapters.keyed_locks import KeyedLocks
 from adapters.persistence import event_store_env, schema_lock
 from adapters.readstore import ReadStore
@@ -47,6 +48,7 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
         orders = Orders(env=event_store_env(settings, Orders.name))
         fulfilment = Fulfilment(env=event_store_env(settings, Fulfilment.name))
         fulfilment.serialiser = KeyedLocks()
+        fulfilment.carrier_adapters = {"builtin": BuiltinCarrier()}
         store = ReadStore(settings)
     policies: list[tuple[Policy, Any, Any]] = [
         (WhenOrdersChangeFulfilThem(), orders, fulfilment),

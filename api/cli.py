@@ -1,4 +1,4 @@
-"""The `dom` command: serve, work, projections rebuild, demo."""
+"""The `dom` command: serve, work, projections rebuild, demo, imports, policies, carriers."""
 
 from __future__ import annotations
 
@@ -238,6 +238,23 @@ def retire_policy(name: PolicyName, version: PolicyVersion) -> None:
     typer.echo(
         f"{name}: version {version} {'retired' if outcome.changed else 'was already retired'}"
     )
+
+
+@carriers_cli.command("load")
+def load_carriers(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
+    """Define the carriers of a JSON file (one definition or a list; docs/carriers.md). All
+    are checked first: one bad definition and none is applied (exit status 2)."""
+    from api.carrier_files import read_carriers
+
+    dom = bootstrap()
+    with _refusing(f"{file}: "):
+        for definition in read_carriers(dom, file):
+            version, outcome = dom.fulfilment.define_carrier(definition, datetime.now(UTC))
+            said = "defined" if outcome.changed else "unchanged"
+            typer.echo(f"{str(definition['code']).upper()}: version {version} {said}")
+    dom.close()
 
 
 @cli.command()

@@ -13,7 +13,9 @@ from adapters.carrier_secrets import MIN_SECRET, set_secret
 from api.bootstrap import bootstrap
 from domain.text import text_problem
 
-carriers_cli = typer.Typer(no_args_is_help=True, help="Carriers (tracking webhook secrets).")
+carriers_cli = typer.Typer(
+    no_args_is_help=True, help="Carriers: definitions (JSON files) and tracking webhook secrets."
+)
 CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 
 

@@ -36,6 +36,7 @@ class ShipmentsProjection:
     topics = (
         Shipment.Requested, Shipment.Accepted, Shipment.Picked, Shipment.Packed,
         Shipment.Dispatched, Shipment.Rejected, Shipment.LinesCancelled, Shipment.Tracked,
+        Shipment.CarrierChosen,
     )  # fmt: skip
 
     def apply(self, sql: Sql, events: Sequence[Any]) -> None:
@@ -66,6 +67,12 @@ class ShipmentsProjection:
         elif isinstance(event, Shipment.Dispatched):
             changes |= {"status": "dispatched", "carrier": event.carrier,
                         "service": event.service, "tracking_number": event.tracking_number}  # fmt: skip
+        elif isinstance(event, Shipment.CarrierChosen):  # the label printed at pack
+            chosen = event.choice.get("chosen")
+            if not chosen:
+                return
+            changes |= {"carrier": chosen["carrier"], "service": chosen["service"],
+                        "tracking_number": event.label.get("tracking_number")}  # fmt: skip
         elif isinstance(event, Shipment.Rejected):
             changes["status"] = "rejected"
         elif isinstance(event, Shipment.Tracked):

@@ -17,6 +17,7 @@ from api.clock import tick
 from api.http import (
     errors,
     openapi,
+    routes_carriers,
     routes_channels,
     routes_health,
     routes_operations,
@@ -98,4 +99,5 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(routes_otif.router)
     app.include_router(routes_tracking.router)
     app.include_router(routes_tracking.webhook)
+    app.include_router(routes_carriers.router)
     return app

@@ -7,17 +7,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from api.bootstrap import Container
 from api.http.dependencies import ContainerDep, NowDep
 from api.http.responses import OrjsonResponse
 from api.http.strict_route import StrictRoute
 from api.http.strictness import StrictQuery
+from domain.errors import FieldProblem, InvalidCommand
 from projections.otif_queries import otif_figures
 
 router = APIRouter(tags=["otif"], route_class=StrictRoute)
 MAX_DAYS = 366
+DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # Which way each target points: a rate that must stay under it, or over it.
 TARGETS = {
     "late_shipment_rate": ("late_shipment_rate_max", "max"),
@@ -30,16 +32,8 @@ TARGETS = {
 class OtifQuery(StrictQuery):
     channel: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")] | None = None
     # Days of the orders' ship-by (UTC); default: the last 7 days up to today.
-    from_: Annotated[date | None, Field(alias="from")] = None
-    to: date | None = None
-
-    @model_validator(mode="after")
-    def _a_range(self) -> OtifQuery:
-        if self.from_ and self.to and self.from_ > self.to:
-            raise ValueError("from is after to")
-        if self.from_ and self.to and (self.to - self.from_).days >= MAX_DAYS:
-            raise ValueError(f"at most {MAX_DAYS} days at once")
-        return self
+    from_: Annotated[str | None, Field(alias="from", pattern=DAY)] = None
+    to: Annotated[str | None, Field(pattern=DAY)] = None
 
 
 @router.get("/otif")
@@ -49,11 +43,22 @@ async def get_otif(
     """Per channel and ship-by day: shipped and delivered on time, in full, OTIF, late
     shipment rate, valid tracking rate and pre-fulfilment cancellation rate (percentages;
     null when no order of that day is due yet), each target beside its figure."""
-    last = query.to or now.date()
-    first = query.from_ or min(last, now.date()) - timedelta(days=6)
+    last = _day(query.to, "to") or now.date()
+    first = _day(query.from_, "from") or min(last, now.date()) - timedelta(days=6)
+    if first > last:
+        raise InvalidCommand([FieldProblem("from", "is after to")])
+    if (last - first).days >= MAX_DAYS:
+        raise InvalidCommand([FieldProblem("to", f"at most {MAX_DAYS} days after from")])
     rows = await run_in_threadpool(otif_figures, dom.store, now, first, last, query.channel)
     targeted = await run_in_threadpool(_with_targets, dom, rows)
     return OrjsonResponse({"from": first, "to": last, "at": now, "items": targeted})
+
+
+def _day(text: str | None, name: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise InvalidCommand([FieldProblem(name, "not a day of the calendar")]) from None
 
 
 def _with_targets(dom: Container, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import Field
+from fastapi.responses import PlainTextResponse
+from pydantic import Field, model_validator
 
 from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
@@ -16,6 +17,8 @@ from api.http.responses import OrjsonResponse
 from api.http.schemas import LineId, Reason, Strict
 from api.http.schemas_stock import Code
 from api.http.strict_route import StrictRoute
+from domain.errors import NotFound
+from domain.fulfilment.carrier_schema import CARRIER_CODE
 from domain.fulfilment.shipment import Shipment
 from domain.processing import Outcome
 from projections.shipments import ShipmentStatus, pick_list
@@ -39,14 +42,29 @@ class ParcelIn(Strict):
     height_mm: Annotated[int, Field(ge=1, le=10_000)]
 
 
+CarrierCode = Annotated[str, Field(pattern=CARRIER_CODE)]
+ServiceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+
+
 class PackIn(Strict):
     parcels: Annotated[list[ParcelIn], Field(min_length=1, max_length=100)]
+    # Named by the warehouse instead of dom's choice (both or neither).
+    carrier: CarrierCode | None = None
+    service: ServiceName | None = None
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> PackIn:
+        if (self.carrier is None) != (self.service is None):
+            raise ValueError("name the carrier and the service together, or neither")
+        return self
 
 
 class DispatchIn(Strict):
-    carrier: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
-    service: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
-    tracking_number: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{4,40}$")]
+    """Left out, each is the label's (the carrier chosen at pack); given, it must agree."""
+
+    carrier: CarrierCode | None = None
+    service: ServiceName | None = None
+    tracking_number: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{4,40}$")] | None = None
 
 
 @router.get("/locations/{code}/shipments")
@@ -62,6 +80,20 @@ def location_shipments(
 def get_shipment(shipment_id: UUID, dom: ContainerDep) -> Response:
     """What a location is asked to ship for an order, its state and how it got there."""
     return OrjsonResponse(shipment_document(dom.fulfilment.get_shipment(shipment_id)))
+
+
+@router.get(
+    "/shipments/{shipment_id}/label",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"application/zpl": {"schema": {"type": "string"}}}}},
+)
+def get_label(shipment_id: UUID, dom: ContainerDep) -> Response:
+    """The label printed at pack, as ZPL for thermal printers; 404 before it is printed or
+    when no carrier was chosen."""
+    carriage = dom.fulfilment.get_shipment(shipment_id).carriage or {}
+    if not carriage.get("label"):
+        raise NotFound(f"shipment {shipment_id} has no label")
+    return Response(carriage["label"], media_type="application/zpl")
 
 
 @router.post("/shipments/{shipment_id}/accept")
@@ -83,18 +115,28 @@ def pick(
 def pack(
     shipment_id: UUID, body: PackIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
+    """Packed in parcels: dom chooses the carrier and service (or takes those named),
+    explains the choice and prints the label (`GET /shipments/{id}/label`). With active
+    carriers and none that can take the shipment: 409 `no_carrier`, nothing recorded."""
     parcels = [parcel.model_dump() for parcel in body.parcels]
-    return _answer(
-        dom, answer, shipment_id, dom.fulfilment.pack_shipment(shipment_id, parcels, now)
-    )
+    by_hand = (body.carrier, body.service) if body.carrier and body.service else None
+    outcome = dom.fulfilment.pack_shipment(shipment_id, parcels, now, by_hand)
+    return _answer(dom, answer, shipment_id, outcome)
 
 
 @router.post("/shipments/{shipment_id}/dispatch")
 def dispatch(
-    shipment_id: UUID, body: DispatchIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
+    shipment_id: UUID,
+    dom: ContainerDep,
+    now: NowDep,
+    answer: AnswerDep,
+    body: DispatchIn | None = None,
 ) -> Response:
     """Handed to the carrier: the units leave the location's stock and its reservations, in
-    the same transaction, once however often this is retried."""
+    the same transaction, once however often this is retried. With no body (or fields left
+    out), the carrier, service and tracking number are the label's; a shipment packed with
+    no carrier chosen needs all three."""
+    body = body or DispatchIn()
     outcome = dom.fulfilment.dispatch_shipment(
         shipment_id, body.carrier, body.service, body.tracking_number, now
     )
@@ -134,4 +176,16 @@ def shipment_document(shipment: Shipment) -> dict[str, Any]:
         "dispatched_at": shipment.dispatched_at.isoformat() if shipment.dispatched_at else None,
         "delivered_at": shipment.delivered_at.isoformat() if shipment.delivered_at else None,
         "history": shipment.history,
+        **carrier_choice(shipment),
     }  # fmt: skip
+
+
+def carrier_choice(shipment: Shipment) -> dict[str, Any]:
+    """From pack on, `carrier_choice`: the choice made, explained, and its label's tracking
+    number and link; nothing before (the document is as it was before carriers)."""
+    if shipment.carriage is None:
+        return {}
+    found = {k: v for k, v in shipment.carriage.items() if k != "label"}
+    if shipment.carriage.get("label"):
+        found["label"] = f"/shipments/{shipment.id}/label"
+    return {"carrier_choice": found}

@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from domain.errors import Conflict, FieldProblem, InvalidCommand, NotFound, Problems
+from domain.fulfilment.carriers import CarrierCommands
 from domain.fulfilment.clock import PromiseClock
 from domain.fulfilment.delivery import DeliverySteps
 from domain.fulfilment.exception_actions import ExceptionActions
@@ -27,7 +28,6 @@ from domain.fulfilment.location import (
 from domain.fulfilment.network import DIRECTORY_ID, LocationDirectory
 from domain.fulfilment.routing_policy import RoutingPolicy, policy_id_for
 from domain.fulfilment.shipment import Shipment
-from domain.fulfilment.shipping import ShipmentSteps
 from domain.fulfilment.stock_item import StockItem, stock_item_id_for
 from domain.moments import MAX_CLOCK_SKEW, moment_problem
 from domain.processing import ContextApplication, Outcome, retrying
@@ -63,7 +63,9 @@ class CountReport:
     notification_id: int | None
 
 
-class Fulfilment(ExceptionActions, ShipmentSteps, DeliverySteps, PromiseClock, ContextApplication):
+class Fulfilment(
+    ExceptionActions, CarrierCommands, DeliverySteps, PromiseClock, ContextApplication
+):
     name = "fulfilment"
 
     # --- locations --------------------------------------------------------------

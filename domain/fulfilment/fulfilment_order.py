@@ -19,6 +19,8 @@ from eventsourcing.domain import Aggregate, event
 from domain.errors import Conflict
 from domain.fulfilment.sourcing import LineToSource, OrderToSource
 
+SHIP_TO = ("name", "line1", "line2", "postal_code", "city", "country")
+
 
 class FulfilmentStatus(StrEnum):
     WAITING = "waiting"  # placed, not released yet
@@ -117,11 +119,14 @@ class FulfilmentOrder(Aggregate):
             "region": address.get("region"), "latitude": point.get("latitude"),
             "longitude": point.get("longitude"), "located_by": point["located_by"],
             "service_level": placed.get("service_level"),
+            # For the carrier's zone and label (older orders were received without them).
+            "postal_code": address.get("postal_code"),
+            "ship_to": {k: address[k] for k in SHIP_TO if address.get(k)},
             "tags": placed.get("tags", []), "pickup_location": placed.get("pickup_location"),
             "priority": placed.get("priority", 0),
             "lines": [{k: line[k] for k in ("line_id", "sku", "quantity", "unit_price")}
                       | {"group": line.get("group")} for line in placed["lines"]],
-            "postal_code": address.get("postal_code"), "terms": placed.get("terms"),
+            "terms": placed.get("terms"),
         } | {key: _moment(placed[key]) for key in ("placed_at", "ship_by", "deliver_by")
              if placed.get(key)})  # fmt: skip
 

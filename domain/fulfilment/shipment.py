@@ -11,6 +11,7 @@ beside it, in domain/fulfilment/shipping.py, and saved in the same transaction.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -61,6 +62,8 @@ class Shipment(Aggregate):
         self.parcels: list[dict[str, int]] = []
         self.carrier: dict[str, str] = {}  # carrier, service, tracking_number once dispatched
         self.dispatched_at: datetime | None = None
+        # The carrier chosen at pack (domain/fulfilment/packing.py), its label; None before.
+        self.carriage: dict[str, Any] | None = None
 
     def reject(self, reason: str, now: datetime) -> bool:
         if self.status == "rejected":
@@ -124,6 +127,11 @@ class Shipment(Aggregate):
                          at=now, **handed)  # fmt: skip
         return True
 
+    def choose_carrier(self, choice: dict[str, Any], label: dict[str, str], now: datetime) -> None:
+        """The carrier and service chosen when packed, explained, and its label (tracking
+        number, link, ZPL document): none when no carrier could be chosen."""
+        self._carrier_chosen(choice=choice, label=label, at=now)
+
     def _step(self, status: str) -> bool:
         """Whether `status` is the next step; False when the shipment is there or past it
         (a repeat: with other content, the caller's Conflict); InvalidTransition otherwise."""
@@ -156,6 +164,11 @@ class Shipment(Aggregate):
         tracking_number: str
         at: datetime
 
+    class CarrierChosen(Aggregate.Event):
+        choice: dict[str, Any]
+        label: dict[str, str]
+        at: datetime
+
     @event(Accepted)
     def _accepted(self, at: datetime) -> None:
         self._became("accepted", at)
@@ -174,6 +187,10 @@ class Shipment(Aggregate):
     def _packed(self, parcels: list[dict[str, int]], at: datetime) -> None:
         self.parcels = parcels
         self._became("packed", at)
+
+    @event(CarrierChosen)
+    def _carrier_chosen(self, choice: dict[str, Any], label: dict[str, str], at: datetime) -> None:
+        self.carriage = {"choice": choice, **label}
 
     @event(Dispatched)
     def _dispatched(self, order_id: str, location: str, lines: dict[str, int], carrier: str,

@@ -5,14 +5,16 @@ location's stock and its reservations, exactly once however often it is retried.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from uuid import UUID
 
 from domain.errors import NotFound
+from domain.fulfilment.carrier_port import CarrierAdapter
 from domain.fulfilment.clock import clear_warnings
 from domain.fulfilment.delivery import claim_tracking_number
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
+from domain.fulfilment.packing import handover, pack
 from domain.fulfilment.routing import source_order
 from domain.fulfilment.shipment import Shipment
 from domain.fulfilment.stock_item import StockItem, stock_item_id_for
@@ -20,6 +22,9 @@ from domain.processing import ContextApplication, Outcome, Unit
 
 
 class ShipmentSteps(ContextApplication):
+    # Carrier adapters by the name definitions give (`adapter`); bootstrap installs them.
+    carrier_adapters: Mapping[str, CarrierAdapter] = {}
+
     def accept_shipment(self, shipment_id: UUID, now: datetime) -> Outcome:
         return self._on_shipment(shipment_id, lambda unit, shipment: shipment.accept(now))
 
@@ -29,15 +34,21 @@ class ShipmentSteps(ContextApplication):
             unit, shipment, picked, max(now, shipment.requested_at)))  # fmt: skip
 
     def pack_shipment(
-        self, shipment_id: UUID, parcels: list[dict[str, int]], now: datetime
-    ) -> Outcome:
-        return self._on_shipment(shipment_id, lambda unit, shipment: shipment.pack(parcels, now))
+        self, shipment_id: UUID, parcels: list[dict[str, int]], now: datetime,
+        by_hand: tuple[str, str] | None = None,
+    ) -> Outcome:  # fmt: skip
+        """Packed in parcels; the carrier is chosen (or named `by_hand`: carrier, service)
+        and its label printed (domain/fulfilment/packing.py)."""
+        return self._on_shipment(shipment_id, lambda unit, shipment: pack(
+            unit, shipment, parcels, by_hand, self.carrier_adapters, now))  # fmt: skip
 
     def dispatch_shipment(
-        self, shipment_id: UUID, carrier: str, service: str, tracking_number: str, now: datetime
-    ) -> Outcome:
+        self, shipment_id: UUID, carrier: str | None, service: str | None,
+        tracking_number: str | None, now: datetime,
+    ) -> Outcome:  # fmt: skip
+        """Left out, the carrier, service and tracking number are the label's."""
         return self._on_shipment(shipment_id, lambda unit, shipment: dispatch(
-            unit, shipment, carrier, service, tracking_number, now))  # fmt: skip
+            unit, shipment, *handover(shipment, carrier, service, tracking_number), now))  # fmt: skip
 
     def _on_shipment(self, shipment_id: UUID, step: Callable[[Unit, Shipment], object]) -> Outcome:
         def work(unit: Unit) -> None:

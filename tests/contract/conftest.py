@@ -49,6 +49,14 @@ LEFT_OUT: list[tuple[str, str, str, str]] = [
      "a condition's min_value must not exceed its max_value, and bands_km must increase"),
     ("POST", "/stock/counts", "positive_data_acceptance",
      "counted_at must not be in the future"),
+    ("PUT", "/carriers/{code}", "positive_data_acceptance",
+     "a service's zones must be the carrier's, weight bands must increase, prices must have "
+     "no more decimals than the currency, a destination may be in one zone only, and the "
+     "builtin adapter needs a tracking_prefix"),
+    ("GET", "/otif", "positive_data_acceptance",
+     "from must not be after to, and the range is at most 366 days"),
+    ("PUT", "/channels/{code}", "positive_data_acceptance",
+     "the default service level must be one of the channel's service levels"),
     ("PUT", "/locations/{code}", "positive_data_acceptance",
      "a location needs a point: latitude and longitude together, or an address.city that the "
      "gazetteer finds in its country"),

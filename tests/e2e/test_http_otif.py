@@ -208,3 +208,11 @@ def test_a_delivered_order_is_completed_when_its_return_window_has_passed(
     assert tick(dom, datetime.fromisoformat("2026-10-17T10:00:00Z")).looked_at == 0
     listed = client.get("/orders", params={"status": "completed"}).json()["items"]
     assert [row["order_id"] for row in listed] == [order_id]
+
+
+def test_a_bad_range_is_refused_naming_the_parameter(client: TestClient):
+    backwards = client.get("/otif", params={"from": "2026-11-20", "to": "2026-11-17"})
+    assert backwards.status_code == 422 and backwards.json()["fields"][0]["field"] == "from"
+    too_long = client.get("/otif", params={"from": "2025-01-01", "to": "2026-11-17"})
+    assert too_long.status_code == 422 and too_long.json()["fields"][0]["field"] == "to"
+    assert client.get("/otif", params={"colour": "red"}).status_code == 422
