@@ -18,7 +18,6 @@ from api.http.schemas import CountryCode
 from api.http.schemas_stock import TIME_ZONES, Sku
 from api.http.strict_route import StrictRoute
 from api.http.strictness import Strict, StrictQuery
-from domain.errors import FieldProblem, InvalidCommand
 from domain.orders.channel import KINDS, LEVEL_NAME, TARGETS, ChannelDefinition
 from domain.promise import Calendar, delivery_calendar, order_within, promise, spoken
 from projections.promise_queries import shipping_locations
@@ -116,17 +115,7 @@ async def get_promise(
 
 
 def promise_for(dom: Container, query: PromiseQuery, now: datetime) -> dict[str, Any]:
-    settings, configured = dom.orders.channel_settings(query.channel)
-    if (
-        configured
-        and query.service_level is not None
-        and query.service_level not in settings.service_levels
-    ):
-        levels = ", ".join(sorted(settings.service_levels))
-        raise InvalidCommand(
-            [FieldProblem("service_level", f"channel {query.channel} offers {levels}")]
-        )
-    terms = settings.terms(query.service_level)
+    terms = dom.orders.terms_for(query.channel, query.service_level, {})
     asked = {"sku": query.sku, "quantity": query.quantity, "channel": query.channel,
              "country": query.country, "service_level": terms.service_level,
              "handling_days": terms.handling_days, "transit_days": terms.transit_days}  # fmt: skip

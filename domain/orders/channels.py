@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from domain.errors import InvalidCommand, NotFound, Problems
+from domain.errors import FieldProblem, InvalidCommand, NotFound
 from domain.orders.channel import (
     CHANNEL_LIST_ID,
     Channel,
@@ -16,6 +16,7 @@ from domain.orders.channel import (
 )
 from domain.orders.placement import PlaceOrder
 from domain.processing import ContextApplication, Outcome, retrying
+from domain.promise import Terms
 from domain.recordings import last_notification_id
 
 
@@ -57,18 +58,22 @@ class ChannelConfiguration(ContextApplication):
         channel = self.find(Channel, channel_id_for(code))
         return (channel.settings, True) if channel is not None else (defaults(code), False)
 
+    def terms_for(
+        self, code: str, asked: str | None, known: dict[str, tuple[ChannelDefinition, bool]]
+    ) -> Terms:
+        """The service level a channel gives an order (or a promise) asking for `asked`
+        (`known` caches the channels read for one batch). A configured channel refuses a
+        level it lacks: InvalidCommand naming `service_level`."""
+        if code not in known:
+            known[code] = self.channel_settings(code)
+        settings, configured = known[code]
+        if configured and asked is not None and asked not in settings.service_levels:
+            levels = ", ".join(sorted(settings.service_levels))
+            raise InvalidCommand([FieldProblem("service_level", f"channel {code} offers {levels}")])
+        return settings.terms(asked)
+
     def with_terms(
         self, command: PlaceOrder, known: dict[str, tuple[ChannelDefinition, bool]]
     ) -> PlaceOrder:
-        """The command with the service level its channel gives it (`known` caches the
-        channels read for one batch). A configured channel refuses a level it lacks."""
-        if command.channel not in known:
-            known[command.channel] = self.channel_settings(command.channel)
-        settings, configured = known[command.channel]
-        asked = command.service_level
-        if configured and asked is not None and asked not in settings.service_levels:
-            problems = Problems()
-            levels = ", ".join(sorted(settings.service_levels))
-            problems.add("service_level", f"channel {settings.code} offers {levels}")
-            raise InvalidCommand(problems.items)
-        return replace(command, terms=settings.terms(asked))
+        """The command with the service level its channel gives it."""
+        return replace(command, terms=self.terms_for(command.channel, command.service_level, known))
