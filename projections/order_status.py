@@ -10,14 +10,14 @@ instead of corrupting the view.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from adapters.readstore import Row, Sql, marks
 from domain.orders.lines import UNDELIVERED
-from domain.orders.order import LineState, Order, roll_up
+from domain.orders.order import LineState, Order, completion_due, roll_up
 
 COLUMNS = (
     "order_id", "channel", "channel_order_id", "status", "customer_email", "customer_name",
@@ -240,10 +240,8 @@ def _complete_after(detail: dict[str, Any]) -> str | None:
     """When the clock may complete a delivered order: its return window after the last
     delivery (docs/otif.md); None for any other status."""
     delivered = [s["delivered_at"] for s in detail.get("shipments", []) if s.get("delivered_at")]
-    if detail["status"] != "delivered" or not delivered:
-        return None
-    days = (detail.get("terms") or {}).get("return_days", 30)
-    return iso(datetime.fromisoformat(max(delivered).replace("Z", "+00:00")) + timedelta(days=days))
+    due = completion_due(delivered, detail.get("terms"))
+    return iso(due) if due is not None and detail["status"] == "delivered" else None
 
 
 class OrderStatusProjection:

@@ -12,7 +12,8 @@ with the plan, the promise does not. An order waiting for stock has no expected 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
@@ -59,14 +60,10 @@ def _dated(terms: Terms, ships: Calendar, country: str, placed_at: datetime,
            start: datetime) -> Promise:  # fmt: skip
     """When a location ships what it was given at `start`, for an order placed at `placed_at`:
     its handling days from placing, but not before the first day it can ship from `start`."""
-    counted = promise(placed_at, terms, ships, delivery_calendar(ships, country))
-    earliest = ships.cutoff_at(ships.day_zero(start))
-    if counted.ship_by >= earliest:
-        return counted
     delivers = delivery_calendar(ships, country)
-    ship_day = ships.day_zero(start)
-    arrival = delivers.working_days_after(ship_day, terms.transit_days)
-    return Promise(earliest, ships.end_of(arrival))
+    counted = promise(placed_at, terms, ships, delivers)
+    soonest = promise(start, replace(terms, handling_days=0), ships, delivers)
+    return counted if counted.ship_by >= soonest.ship_by else soonest
 
 
 def _calendar(unit: Unit, code: str) -> Calendar | None:
@@ -75,11 +72,3 @@ def _calendar(unit: Unit, code: str) -> Calendar | None:
         return None
     p = location.profile
     return Calendar(p["time_zone"], p["country"], tuple(p["working_days"]), p["cutoff_time"])
-
-
-def late_by(order: FulfilmentOrder, now: datetime) -> timedelta | None:
-    """How far past its promised ship-by an order is (None: not promised or not late)."""
-    if order.promise is None:
-        return None
-    overdue = now - datetime.fromisoformat(order.promise["ship_by"])
-    return overdue if overdue > timedelta(0) else None

@@ -138,12 +138,11 @@ class Order(Aggregate):
     def complete(self, now: datetime) -> bool:
         """The clock's step: a delivered order is completed once the channel's return window
         (its terms' `return_days`) has passed since its last delivery."""
-        delivered = [datetime.fromisoformat(s["delivered_at"])
-                     for s in self.shipments.values() if s.get("delivered_at")]  # fmt: skip
-        if self.status is not OrderStatus.DELIVERED or not delivered:
+        delivered = [s["delivered_at"] for s in self.shipments.values() if s.get("delivered_at")]
+        if self.status is not OrderStatus.DELIVERED:
             return False
-        days = (self.placement.get("terms") or {}).get("return_days", 30)
-        if max(delivered) + timedelta(days=days) > now:
+        due = completion_due(delivered, self.placement.get("terms"))
+        if due is None or due > now:
             return False
         self._completed(at=now)
         return True
@@ -348,6 +347,15 @@ class Order(Aggregate):
         for line_id, state in states.items():
             self.line_states[line_id] = LineState(state)
         self.status = self._roll_up()
+
+
+def completion_due(delivered_at: list[str], terms: dict[str, Any] | None) -> datetime | None:
+    """When a delivered order may be completed: its terms' return window (`return_days`,
+    30 for orders placed before terms were kept) after its last delivery; None before any."""
+    if not delivered_at:
+        return None
+    days = (terms or {}).get("return_days", 30)
+    return max(datetime.fromisoformat(at) for at in delivered_at) + timedelta(days=days)
 
 
 def _allocate(order: Order, location: str, lines: dict[str, int]) -> None:
