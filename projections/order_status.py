@@ -132,10 +132,9 @@ class OrderStatusView:
                     and line["shipped"] >= line["quantity"]
                 ):
                     line["state"] = LineState.SHIPPED.value
-        # tracking_link: the carrier's tracking page, once carriers are defined with one.
-        shipment = {"shipment_id": shipment_id, "location": location, "lines": lines, **carrier,
-                    "tracking_link": None, "status": "dispatched", "dispatched_at": iso(at),
-                    "delivered_at": None}  # fmt: skip
+        shipment = {"shipment_id": shipment_id, "location": location, "lines": lines,
+                    "tracking_link": None, **carrier, "status": "dispatched",
+                    "dispatched_at": iso(at), "delivered_at": None}  # fmt: skip
         detail.setdefault("shipments", []).append(shipment)
         self._advance(order_id, version, "shipped", at, shipment_id=shipment_id, location=location)
 

@@ -133,6 +133,5 @@ def order_document(order: Order) -> dict[str, Any]:
 
 
 def _shipment(shipment_id: str, shipment: dict[str, Any]) -> dict[str, Any]:
-    # tracking_link: the carrier's tracking page, once carriers are defined with one.
-    shown = {"status": "dispatched", "delivered_at": None, **shipment}
-    return {"shipment_id": shipment_id, **shown, "tracking_link": None}
+    shown = {"status": "dispatched", "delivered_at": None, "tracking_link": None, **shipment}
+    return {"shipment_id": shipment_id, **shown}

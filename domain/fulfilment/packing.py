@@ -100,6 +100,21 @@ def handover(
     return label
 
 
+def tracking_link(
+    unit: Unit, shipment: Shipment, carrier: str, number: str,
+    adapters: Mapping[str, CarrierAdapter],
+) -> str | None:  # fmt: skip
+    """The carrier's page for the parcel: the label's when dispatched as labelled, else
+    made by the named carrier's adapter when that carrier is defined; None otherwise."""
+    label = shipment.carriage
+    if label and str(label.get("tracking_number", "")).upper() == number.upper():
+        return label.get("tracking_link")
+    found = unit.get(Carrier, carrier_id_for(carrier))
+    definition = found.definition if found is not None else {}
+    adapter = adapters.get(definition.get("adapter", ""))
+    return adapter.tracking_link(definition, number) if adapter is not None else None
+
+
 def _same_carrier(shipment: Shipment, by_hand: tuple[str, str] | None) -> None:
     """A repeated pack changes nothing; naming another carrier than the one chosen is a
     conflict (the label is printed)."""

@@ -38,7 +38,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     # found); short: line id -> units missing (re-sourced by fulfilment); at: when
     SHIPMENT_PICKED: ("order_id", "location", "picked", "short", "at"),
     # lines: line id -> units handed to the carrier; carrier, service,
-    # tracking_number: text; at: when it was handed over
+    # tracking_number: text; at: when it was handed over; tracking_link: the carrier's
+    # page for the parcel or None (also None in events recorded before it was kept)
     SHIPMENT_DISPATCHED: (
         "order_id",
         "location",
@@ -47,6 +48,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "service",
         "tracking_number",
         "at",
+        "tracking_link",
     ),
     # A carrier's news of a dispatched shipment. status: in_transit, out_for_delivery,
     # delivery_failed, delivered, returned_to_sender or lost; at: the carrier's time;

@@ -61,6 +61,7 @@ class Shipment(Aggregate):
         self.picked: dict[str, int] = {}  # line id -> units picked
         self.parcels: list[dict[str, int]] = []
         self.carrier: dict[str, str] = {}  # carrier, service, tracking_number once dispatched
+        self.tracking_link: str | None = None
         self.dispatched_at: datetime | None = None
         # The carrier chosen at pack (domain/fulfilment/packing.py), its label; None before.
         self.carriage: dict[str, Any] | None = None
@@ -116,15 +117,19 @@ class Shipment(Aggregate):
         self._packed(parcels=parcels, at=now)
         return True
 
-    def dispatch(self, carrier: str, service: str, tracking_number: str, now: datetime) -> bool:
-        """Handed to a carrier: the units leave the location (its stock is consumed beside)."""
+    def dispatch(
+        self, carrier: str, service: str, tracking_number: str, now: datetime,
+        tracking_link: str | None = None,
+    ) -> bool:  # fmt: skip
+        """Handed to a carrier: the units leave the location (its stock is consumed beside);
+        `tracking_link` is the carrier's page for the parcel, when the carrier has one."""
         handed = {"carrier": carrier, "service": service, "tracking_number": tracking_number}
         if self.status == "dispatched" and handed == self.carrier:
             return False
         if not self._step("dispatched"):
             raise Conflict(f"shipment {self.id} was dispatched already, as {self.carrier}")
         self._dispatched(order_id=self.order_id, location=self.location, lines=self.lines,
-                         at=now, **handed)  # fmt: skip
+                         at=now, tracking_link=tracking_link, **handed)  # fmt: skip
         return True
 
     def choose_carrier(self, choice: dict[str, Any], label: dict[str, str], now: datetime) -> None:
@@ -163,6 +168,7 @@ class Shipment(Aggregate):
         service: str
         tracking_number: str
         at: datetime
+        tracking_link: str | None = None  # None in events recorded before it was kept
 
     class CarrierChosen(Aggregate.Event):
         choice: dict[str, Any]
@@ -194,8 +200,10 @@ class Shipment(Aggregate):
 
     @event(Dispatched)
     def _dispatched(self, order_id: str, location: str, lines: dict[str, int], carrier: str,
-                    service: str, tracking_number: str, at: datetime) -> None:  # fmt: skip
+                    service: str, tracking_number: str, at: datetime,
+                    tracking_link: str | None = None) -> None:  # fmt: skip
         self.carrier = {"carrier": carrier, "service": service, "tracking_number": tracking_number}
+        self.tracking_link = tracking_link
         self.dispatched_at = at
         self._became("dispatched", at)
 

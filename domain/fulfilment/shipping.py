@@ -14,7 +14,7 @@ from domain.fulfilment.carrier_port import CarrierAdapter
 from domain.fulfilment.clock import clear_warnings
 from domain.fulfilment.delivery import claim_tracking_number
 from domain.fulfilment.fulfilment_order import FulfilmentOrder
-from domain.fulfilment.packing import handover, pack
+from domain.fulfilment.packing import handover, pack, tracking_link
 from domain.fulfilment.routing import source_order
 from domain.fulfilment.shipment import Shipment
 from domain.fulfilment.stock_item import StockItem, stock_item_id_for
@@ -47,8 +47,13 @@ class ShipmentSteps(ContextApplication):
         tracking_number: str | None, now: datetime,
     ) -> Outcome:  # fmt: skip
         """Left out, the carrier, service and tracking number are the label's."""
-        return self._on_shipment(shipment_id, lambda unit, shipment: dispatch(
-            unit, shipment, *handover(shipment, carrier, service, tracking_number), now))  # fmt: skip
+
+        def step(unit: Unit, shipment: Shipment) -> None:
+            code, named, number = handover(shipment, carrier, service, tracking_number)
+            link = tracking_link(unit, shipment, code, number, self.carrier_adapters)
+            dispatch(unit, shipment, code, named, number, now, link)
+
+        return self._on_shipment(shipment_id, step)
 
     def _on_shipment(self, shipment_id: UUID, step: Callable[[Unit, Shipment], object]) -> Outcome:
         def work(unit: Unit) -> None:
@@ -88,9 +93,10 @@ def pick(unit: Unit, shipment: Shipment, picked: dict[str, int], now: datetime) 
 
 
 def dispatch(
-    unit: Unit, shipment: Shipment, carrier: str, service: str, tracking: str, now: datetime
-) -> None:
-    if shipment.dispatch(carrier, service, tracking, now):
+    unit: Unit, shipment: Shipment, carrier: str, service: str, tracking: str, now: datetime,
+    link: str | None = None,
+) -> None:  # fmt: skip
+    if shipment.dispatch(carrier, service, tracking, now, link):
         claim_tracking_number(unit, shipment)
         for line_id, quantity in shipment.lines.items():
             _item(unit, shipment, line_id).ship(shipment.order_id, {line_id: quantity}, now)

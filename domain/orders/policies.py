@@ -46,6 +46,8 @@ class WhenFulfilmentDecidesRollUp:
             if order is not None:
                 carrier = {"carrier": event.carrier, "service": event.service,
                            "tracking_number": event.tracking_number}  # fmt: skip
+                if event.tracking_link:
+                    carrier["tracking_link"] = event.tracking_link
                 order.ship(str(event.originator_id), event.location, event.lines, carrier, event.at)
         elif topic == SHIPMENT_TRACKED and event.became is not None:
             order = unit.get(Order, UUID(event.order_id))

@@ -108,6 +108,25 @@ def test_pack_chooses_the_cheapest_explains_it_prints_the_label_and_dispatch_use
     assert same.status_code == 200 and same.json()["changed"] is False
     [shipped] = client.get(f"/orders/{order_id}").json()["shipments"]
     assert shipped["tracking_number"] == number
+    assert shipped["tracking_link"] == f"https://track.example/{number}"
+
+
+def test_a_parcel_handed_to_a_carrier_defined_after_pack_gets_that_carriers_link(
+    client: TestClient,
+):
+    given_two_locations(client)
+    order_id, other = place(client), place(client)
+    shipment = packed(client, order_id).json()["shipment_id"]  # no carrier defined: none chosen
+    parcel = packed(client, other).json()["shipment_id"]
+    define(client, a_carrier())
+    handed = {"carrier": "bpost", "service": "standard", "tracking_number": "BP-1"}
+    assert step(client, shipment, "dispatch", handed).status_code == 200
+    [shipped] = client.get(f"/orders/{order_id}").json()["shipments"]
+    assert shipped["tracking_link"] == "https://track.example/BP-1"
+    unknown = {"carrier": "dhl", "service": "standard", "tracking_number": "DHL-1234"}
+    assert step(client, parcel, "dispatch", unknown).status_code == 200
+    [shipped] = client.get(f"/orders/{other}").json()["shipments"]
+    assert shipped["tracking_link"] is None  # a carrier dom does not know: no page to link
 
 
 def test_the_orders_service_level_and_the_warehouses_choice_win_over_the_cheapest(
