@@ -61,7 +61,7 @@ def test_a_camt053_statement_is_read_and_each_kind_of_entry_matched(tmp_path: Pa
             "40.00",
             details=tx(ustrd="RF71 2348 231", amount="20.00")
             + tx(ustrd="WEB-1001", amount="20.00"),
-        ),  # fmt: skip
+        ),
     )
     read = list(read_statement(path))
     assert all(isinstance(entry, IncomingEntry) for entry in read)
