@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # `dom serve`: level of the log lines (on stderr; each names its request id).
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     nats_url: str = "nats://127.0.0.1:4222"
+    # Hours an Idempotency-Key is kept (its claim and its answer) before it may be used
+    # again; at least the day that the IETF draft and the payment APIs promise.
+    idempotency_hours: Annotated[float, Field(ge=24, le=24 * 366)] = 24.0
 
     @property
     def mode(self) -> Literal["memory", "sqlite", "postgres"]:

@@ -13,6 +13,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.domain import BaseAggregate
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Recording, Tracking
 
+from domain.claims import ClaimTaken, RequestClaim, Ride, riding
 from domain.errors import NotFound
 from domain.recordings import last_notification_id
 
@@ -107,6 +108,34 @@ class ContextApplication(Application[UUID]):
         return recordings
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """The library's save, with the request claim riding along (domain/claims.py): the
+        first save of a request with an `Idempotency-Key` records its claim in the same
+        transaction; a request replayed after its answer was lost records nothing."""
+        ride = riding()
+        if ride is None or ride.closed or ride.recorded_in:
+            return self._save(*objs, **kwargs)
+        if ride.replay:
+            for obj in objs:  # already recorded under this key: this run only renders
+                if isinstance(obj, BaseAggregate):
+                    obj.collect_events()
+            return []
+        return self.save_claimed(ride, *objs, **kwargs)
+
+    def save_claimed(self, ride: Ride, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Save `objs` with the ride's claim; ClaimTaken when another request's commit
+        claimed the key first (the store's unique version refused this one)."""
+        claim = ride.claim_on(self.find(RequestClaim, ride.claim_id))
+        try:
+            recordings = self._save(*objs, claim, **kwargs)
+        except IntegrityError:
+            found = self.find(RequestClaim, ride.claim_id)
+            if found is not None and found.current(ride.at):
+                raise ClaimTaken(ride.claim_id) from None
+            raise
+        ride.recorded_in = self.name
+        return recordings
+
+    def _save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """The library's save (record, snapshots, notify), collecting through `Collected`."""
         processing = Collected()
         processing.collect_events(*objs, **kwargs)
@@ -141,8 +170,11 @@ class ContextApplication(Application[UUID]):
             unit = Unit(self)
             work(unit)
             changed = unit.changed()
+            ride = riding()
+            claiming = ride is not None and ride.boarding  # saved even when nothing changed
             try:
-                position = last_notification_id(self.save(*changed)) if changed else None
+                saved = self.save(*changed) if changed or claiming else []
+                position = last_notification_id(saved)
             except IntegrityError:
                 self.conflicts += 1
                 raise

@@ -19,12 +19,15 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.datastructures import State
 
 from api.bootstrap import Container
 from api.http.responses import OrjsonResponse
+from domain.claims import riding
 from projections.runtime import Settlement
 
 HEADER = "Dom-Read-Models"
+ANSWERED = "command_answered"  # request.state: (context, position), for a kept answer's replays
 
 
 def answered(
@@ -42,8 +45,9 @@ def answered(
 class Answer:
     """Settle a committed command's effects, then render its answer."""
 
-    def __init__(self, dom: Container) -> None:
+    def __init__(self, dom: Container, state: State | None = None) -> None:
         self.dom = dom
+        self.state = state
 
     def __call__(
         self,
@@ -53,12 +57,17 @@ class Answer:
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
     ) -> OrjsonResponse:
+        ride = riding()
+        if ride is not None:  # the command is done: its followers' saves never carry the claim
+            ride.closed = True
+        if self.state is not None:
+            setattr(self.state, ANSWERED, (context, position))
         settlement = self.dom.runtime.settle(context, position)
         return answered(settlement, render(), status_code, headers)
 
 
 async def get_answer(request: Request) -> Answer:
-    return Answer(request.app.state.container)
+    return Answer(request.app.state.container, request.state)
 
 
 AnswerDep = Annotated[Answer, Depends(get_answer)]

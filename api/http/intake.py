@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from api.bootstrap import Container
+from domain.claims import Ride
 from domain.orders.application import Placement
 from domain.orders.placement import PlaceOrder
 from projections.runtime import Settlement
@@ -31,7 +32,7 @@ MAX_BATCH = 256
 log = logging.getLogger(__name__)
 
 Settled = tuple[Placement, Settlement]
-Request = tuple[PlaceOrder, datetime, asyncio.Future[Settled]]
+Request = tuple[PlaceOrder, datetime, Ride | None, asyncio.Future[Settled]]
 
 
 class IntakeBatcher:
@@ -46,11 +47,14 @@ class IntakeBatcher:
         placement, _ = await self.place_settled(command, now)
         return placement
 
-    async def place_settled(self, command: PlaceOrder, now: datetime) -> Settled:
-        """The placement, and how far the read models got for its batch (`Dom-Read-Models`)."""
+    async def place_settled(
+        self, command: PlaceOrder, now: datetime, ride: Ride | None = None
+    ) -> Settled:
+        """The placement, and how far the read models got for its batch (`Dom-Read-Models`).
+        `ride`: the request's claim (`Idempotency-Key`), saved in the batch's transaction."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Settled] = loop.create_future()
-        self._queue.append((command, now, future))
+        self._queue.append((command, now, ride, future))
         if not self._draining:
             self._draining = True
             self._task = loop.create_task(self._drain())  # kept: the loop holds tasks weakly
@@ -73,7 +77,8 @@ class IntakeBatcher:
             self._draining = False
 
     def _commit(self, batch: list[Request]) -> tuple[list[Placement | Exception], Settlement]:
-        outcomes = self.dom.orders.place_orders([(command, now) for command, now, _ in batch])
+        requests = [(command, now) for command, now, _, _ in batch]
+        outcomes = self.dom.orders.place_orders(requests, [ride for _, _, ride, _ in batch])
         positions = [o.notification_id for o in outcomes if isinstance(o, Placement)]
         position = max((p for p in positions if p), default=None)
         try:

@@ -16,6 +16,7 @@ from api.http.responses import OrjsonResponse
 from api.http.schemas import CancelIn, HoldIn, OrderQuery, PlaceOrderIn
 from api.http.strict_route import StrictRoute
 from api.locating import locate_order
+from domain.claims import riding
 from domain.errors import FieldProblem, InvalidCommand, NotFound
 from domain.orders.order import Order, order_id_for
 from domain.orders.placement import PlaceOrder
@@ -37,7 +38,8 @@ async def place_order(body: PlaceOrderIn, intake: IntakeDep, now: NowDep) -> Res
         command = await run_in_threadpool(locate_order, command)
     if command.pickup_location:
         await run_in_threadpool(_check_pickup, intake.dom, command)
-    placement, settlement = await intake.place_settled(command, now)
+    # The request's Idempotency-Key claim, if any, rides in the batch's transaction.
+    placement, settlement = await intake.place_settled(command, now, riding())
     return answered(
         settlement,
         order_document(placement.order),

@@ -28,12 +28,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from api.http.keyed_requests import honouring_keys
 from domain.text import text_problem
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 NO_BODY = "this operation takes no body"
 REPEATED = "given more than once; this parameter takes one value"
 _EMPTY_OBJECT = re.compile(rb"\s*(\{\s*\})?\s*")
-Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class StrictRoute(APIRoute):
                 await _parse_json(request)
             return await handler(request)
 
-        return strict
+        return honouring_keys(self, strict)  # Idempotency-Key: checked before anything else
 
 
 async def refuse_undeclared(request: Request, declared: Declared) -> None:

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
+from domain.claims import RequestClaim, Ride, carrying, riding
 from domain.errors import Conflict
 from domain.orders.channel import ChannelDefinition
 from domain.orders.channels import ChannelConfiguration
@@ -41,17 +42,27 @@ class Orders(ChannelConfiguration, ContextApplication):
         command = self.with_terms(command, {} if known is None else known)
         existing = self._find(order_id_for(command.channel, command.channel_order_id))
         if existing is not None:
-            return self._replay(existing, command, now)
+            return self._claimed(self._replay(existing, command, now))
         order = Order.place(command, now)
         try:
             recordings = self.save(order)
         except IntegrityError:
             # Another request placed it between our read and our write.
-            return self._replay(self.get_order(order.id), command, now)
+            return self._claimed(self._replay(self.get_order(order.id), command, now))
         return Placement(order, created=True, notification_id=last_notification_id(recordings))
 
+    def _claimed(self, placement: Placement) -> Placement:
+        """A retry records no order, but a request claim riding with it is recorded all the
+        same (alone: there is nothing else to commit with it)."""
+        ride = riding()
+        if ride is None or not ride.boarding:
+            return placement
+        return Placement(placement.order, placement.created, last_notification_id(self.save()))
+
     def place_orders(
-        self, requests: Sequence[tuple[PlaceOrder, datetime]]
+        self,
+        requests: Sequence[tuple[PlaceOrder, datetime]],
+        rides: Sequence[Ride | None] = (),
     ) -> list[Placement | Exception]:
         """Place many orders, each at its own time, in one transaction (group commit);
         each request gets its own outcome, and one order's fault is its answer alone.
@@ -62,28 +73,40 @@ class Orders(ChannelConfiguration, ContextApplication):
         retry (200) from a conflict (409). When the store went away during the
         save, its outcome is unknown: each order is read back (`_read_back`); when it
         was never reached (the library's InterfaceError), nothing was recorded.
+
+        `rides`, one per request or none: the request claims (`Idempotency-Key`,
+        domain/claims.py) saved in the same transaction as their orders.
         """
         outcomes: list[Placement | Exception] = []
         new: dict[UUID, Order] = {}
+        claims: dict[int, RequestClaim] = {}  # request's index -> its claim, saved alongside
         known: dict[str, tuple[ChannelDefinition, bool]] = {}  # channels read for this batch
-        for command, now in requests:
+        rides = list(rides) or [None] * len(requests)
+        for index, ((command, now), ride) in enumerate(zip(requests, rides, strict=True)):
             try:
-                outcomes.append(self._prepare(self.with_terms(command, known), now, new))
+                outcomes.append(
+                    self._prepare_claimed(index, command, now, ride, new, claims, known)
+                )
             except Exception as error:  # anything, not only a DomainError: this order's answer
                 outcomes.append(error)
-        if not new:
+                claims.pop(index, None)
+        if not new and not claims:
             return outcomes
         try:
-            last_id = last_notification_id(self.save(*new.values()))
+            last_id = last_notification_id(self._save(*new.values(), *claims.values()))
         except InterfaceError as error:  # the store was never reached: nothing was recorded
             return [error if isinstance(o, Placement) else o for o in outcomes]
         except STORE_AWAY as error:
             return self._read_back(requests, outcomes, error)
         except Exception:
             return [
-                self._place_alone(command, now) if isinstance(outcome, Placement) else outcome
-                for (command, now), outcome in zip(requests, outcomes, strict=True)
+                self._place_alone(command, now, ride) if isinstance(outcome, Placement) else outcome
+                for (command, now), outcome, ride in zip(requests, outcomes, rides, strict=True)
             ]
+        for index in claims:
+            ride = rides[index]
+            assert ride is not None
+            ride.recorded_in = self.name
         return [
             Placement(o.order, o.created, last_id) if isinstance(o, Placement) else o
             for o in outcomes
@@ -126,6 +149,25 @@ class Orders(ChannelConfiguration, ContextApplication):
         order.progress_lines(states, now)
         return last_notification_id(self.save(order))
 
+    def _prepare_claimed(
+        self,
+        index: int,
+        command: PlaceOrder,
+        now: datetime,
+        ride: Ride | None,
+        new: dict[UUID, Order],
+        claims: dict[int, RequestClaim],
+        known: dict[str, tuple[ChannelDefinition, bool]],
+    ) -> Placement | Exception:
+        """`_prepare`, with the request's claim (if any) made beside its order."""
+        if ride is not None and not ride.boarding:  # recorded before: this run only renders
+            return self._place_alone(command, now, ride)
+        claim = None if ride is None else ride.claim_on(self.find(RequestClaim, ride.claim_id))
+        placement = self._prepare(self.with_terms(command, known), now, new)
+        if claim is not None:
+            claims[index] = claim
+        return placement
+
     def _prepare(self, command: PlaceOrder, now: datetime, new: dict[UUID, Order]) -> Placement:
         order_id = order_id_for(command.channel, command.channel_order_id)
         if order_id in new:  # the same order twice in one batch: the second is a retry
@@ -134,9 +176,12 @@ class Orders(ChannelConfiguration, ContextApplication):
         new[order.id] = order
         return Placement(order, created=True, notification_id=None)
 
-    def _place_alone(self, command: PlaceOrder, now: datetime) -> Placement | Exception:
+    def _place_alone(
+        self, command: PlaceOrder, now: datetime, ride: Ride | None = None
+    ) -> Placement | Exception:
         try:
-            return self.place_order(command, now)
+            with carrying(ride):
+                return self.place_order(command, now)
         except InterfaceError as error:  # never reached the store
             return error
         except STORE_AWAY as error:
