@@ -141,6 +141,8 @@ class Relay:
             self.settings.nats_url,
             connect_timeout=2,
             allow_reconnect=False,  # a lost connection ends the attempt: see run()
+            max_reconnect_attempts=1,  # the client's own default tries for two minutes
+            reconnect_time_wait=0,  # the backoff is run()'s
             error_cb=_quiet,
             name="dom-relay",
         )
