@@ -108,6 +108,8 @@ def assert_exactly_once(dom: Container, stream: dict[str, str], url: str = NATS_
     messages = read_stream(stream["relay_stream"], url)
     ids = [m.headers["Nats-Msg-Id"] for m in messages]
     assert len(ids) == len(set(ids)), "a message is in the stream twice"
-    wanted = {c: events for c, events in expected(dom, stream["relay_subject_prefix"]).items() if events}
+    wanted = {
+        c: events for c, events in expected(dom, stream["relay_subject_prefix"]).items() if events
+    }
     assert received_by_context(messages) == wanted
     return len(messages)
