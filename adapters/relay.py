@@ -52,8 +52,8 @@ TRANSIENT = (
 
 
 class Stalled(RuntimeError):
-    """An event that cannot be published (too large for NATS, not JSON): the relay
-    stops before it and tries again later; nothing after it is published."""
+    """An event that cannot be published (too large for NATS, not JSON): its context
+    waits before it (tried again at each step, logged once); the others go on."""
 
     def __init__(self, context: str, notification_id: int, topic: str, reason: str) -> None:
         super().__init__(f"{context} notification {notification_id} ({topic}): {reason}")
@@ -160,10 +160,14 @@ class Relay:
             self.published = self.positions.load()
             log.info("relaying to %s from %s", self.settings.relay_stream, self.published)
         self._save_if_needed()
-        moved = 0
+        moved, stalled = 0, False
         for context, app in self.contexts.items():
-            moved += await self.relay_batch(js, context, app)
-        if self._failure is not None:
+            try:
+                moved += await self.relay_batch(js, context, app)
+            except Stalled as error:  # this context waits at that event; the others go on
+                self._failed(error)
+                stalled = True
+        if self._failure is not None and not stalled:
             if self._failure != "starting":
                 log.warning("relay running again (was: %s)", self._failure)
             self._failure = None

@@ -149,3 +149,26 @@ def test_without_nats_the_relay_retries_with_bounded_backoff_and_says_so(
     assert status and status[0]["state"] == "failing"
     assert RelayPositions(dom.store, "DOM").load() == {}
     dom.close()
+
+
+def test_an_event_that_cannot_be_published_stalls_its_context_alone(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with own_stream() as stream:
+        dom = bootstrap(Settings(data_dir=tmp_path / "var", nats_url=NATS_URL, **stream))
+        produce(dom)
+        build = relay_module.message_for
+
+        def refuse_orders_5(prefix: str, context: str, notification: Any, event: Any) -> Any:
+            if (context, notification.id) == ("orders", 5):
+                raise TypeError("not JSON")
+            return build(prefix, context, notification, event)
+
+        monkeypatch.setattr(relay_module, "message_for", refuse_orders_5)
+        relay = Relay(dom.settings, dom.contexts, dom.store)
+        asyncio.run(relay_all(relay))
+
+        assert relay.published == {"orders": 4, "fulfilment": latest(dom)["fulfilment"]}
+        status = dom.store.query("SELECT * FROM follower_status WHERE name = 'relay'")[0]
+        assert (status["state"], status["notification_id"]) == ("stalled", 5)
+        dom.close()
