@@ -49,10 +49,26 @@ class Settings(BaseSettings):
     idle_timeout: Annotated[int, Field(ge=1, le=3600)] = 5
     # `dom serve`: level of the log lines (on stderr; each names its request id).
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # `dom relay`: every stored event goes to NATS JetStream (docs/relay.md).
     nats_url: str = "nats://127.0.0.1:4222"
     # Hours an Idempotency-Key is kept (its claim and its answer) before it may be used
     # again; at least the day that the IETF draft and the payment APIs promise.
     idempotency_hours: Annotated[float, Field(ge=24, le=24 * 366)] = 24.0
+    # The stream dom creates or updates itself; its subjects are `<prefix>.>`.
+    relay_stream: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = "DOM"
+    relay_subject_prefix: Annotated[
+        str, Field(pattern=r"^[a-z0-9_-]{1,32}(\.[a-z0-9_-]{1,32}){0,3}$")
+    ] = "dom"
+    # Seconds JetStream remembers a Nats-Msg-Id: a relay restarted within this window
+    # after a crash republishes its unacknowledged tail without duplicates.
+    relay_duplicate_window: Annotated[float, Field(ge=1, le=86400)] = 120.0
+    relay_replicas: Annotated[int, Field(ge=1, le=5)] = 1
+    # Events published before their acknowledgements are awaited and the position stored.
+    relay_batch: Annotated[int, Field(ge=1, le=10000)] = 500
+    # Seconds a batch's acknowledgements may take before the batch is tried again.
+    relay_ack_timeout: Annotated[float, Field(gt=0, le=120)] = 10.0
+    # Longest wait between attempts while NATS (or a store) does not answer.
+    relay_max_backoff: Annotated[float, Field(gt=0, le=600)] = 30.0
 
     @property
     def mode(self) -> Literal["memory", "sqlite", "postgres"]:

@@ -15,6 +15,7 @@ from domain.fulfilment.oversold import WhenStockFallsUnderReservationsSourceAgai
 from domain.fulfilment.policies import WhenOrdersChangeFulfilThem, WhenStockOrRulesChangeSourceAgain
 from domain.orders.application import Orders
 from domain.orders.policies import WhenFulfilmentDecidesRollUp
+from domain.processing import ContextApplication
 from projections.availability import AvailabilityProjection
 from projections.follower import Follower
 from projections.health import Watch
@@ -34,6 +35,11 @@ class Container:
     fulfilment: Fulfilment
     store: ReadStore
     runtime: Runtime
+
+    @property
+    def contexts(self) -> dict[str, ContextApplication]:
+        """Every bounded context by name: what `dom relay` publishes, among others."""
+        return {app.name: app for app in (self.orders, self.fulfilment)}
 
     def close(self) -> None:
         self.orders.close()

@@ -17,6 +17,7 @@ from tqdm import tqdm
 from adapters.settings import Settings
 from api.bootstrap import Container, bootstrap
 from api.cli_carriers import carriers_cli
+from api.cli_relay import relay
 from api.clock import tick
 
 cli = typer.Typer(no_args_is_help=True, help="dom: Distributed Order Management.")
@@ -27,6 +28,7 @@ cli.add_typer(import_cli, name="import")
 policy_cli = typer.Typer(no_args_is_help=True, help="Routing policies (rule sets as JSON files).")
 cli.add_typer(policy_cli, name="policy")
 cli.add_typer(carriers_cli, name="carriers")
+cli.command("relay")(relay)
 CsvFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
 
 

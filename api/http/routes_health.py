@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from pydantic import BaseModel
 
+from adapters.relay_positions import RelayPositions
 from api.bootstrap import Container
 from api.http.dependencies import ContainerDep
 from api.http.responses import OrjsonResponse
@@ -38,11 +39,21 @@ class FollowerReport(BaseModel):
     since: str | None = None
 
 
+class RelayReport(BaseModel):
+    """How far `dom relay` has published a context to JetStream (acknowledged)."""
+
+    position: int
+    latest: int | None = None
+    behind: int | None = None
+    updated_at: str
+
+
 class ReadyReport(BaseModel):
     status: Literal["ready", "degraded", "unavailable"]
     mode: Literal["memory", "sqlite", "postgres"]
     causes: list[str]
     followers: dict[str, FollowerReport]
+    relay: dict[str, RelayReport] = {}
 
 
 @router.get(
@@ -69,7 +80,8 @@ async def ready(dom: ContainerDep) -> Response:
     for name, status in {**recorded, **_unhealthy(followers)}.items():
         causes.append(f"{name} {status['state']}: {status.get('error', '')}")
     status = "unavailable" if report.get("down") else "degraded" if causes else "ready"
-    body = {"status": status, "mode": dom.settings.mode, "causes": causes, "followers": followers}
+    body = {"status": status, "mode": dom.settings.mode, "causes": causes,
+            "followers": followers, "relay": report.get("relay", {})}  # fmt: skip
     if status == "unavailable":
         return OrjsonResponse(body, status_code=503, headers={"Retry-After": RETRY_AFTER})
     return OrjsonResponse(body)
@@ -77,15 +89,21 @@ async def ready(dom: ContainerDep) -> Response:
 
 def _probe(dom: Container) -> dict[str, Any]:
     """Each store answers; free disk space (embedded mode); followers other processes
-    recorded as stalled or failing."""
+    recorded as stalled or failing; how far the relay got in each context."""
     report: dict[str, Any] = {"causes": [], "down": False, "recorded": {}}
-    for name, probe in (
-        ("orders store", dom.orders.recorder.max_notification_id),
-        ("fulfilment store", dom.fulfilment.recorder.max_notification_id),
+    latest: dict[str, int] = {}
+    probes: list[tuple[str, Any]] = [
+        *(
+            (f"{name} store", app.recorder.max_notification_id)
+            for name, app in dom.contexts.items()
+        ),
         ("read store", lambda: dom.store.query("SELECT 1 AS one")),
-    ):
+    ]
+    for name, probe in probes:
         try:
-            probe()
+            found = probe()
+            if name.endswith(" store") and name != "read store":
+                latest[name.removesuffix(" store")] = found or 0
         except Exception as error:
             report["causes"].append(f"{name}: {type(error).__name__}: {error}")
             report["down"] = True
@@ -97,7 +115,20 @@ def _probe(dom: Container) -> dict[str, Any]:
     if not report["down"]:
         rows = dom.store.query("SELECT * FROM follower_status")
         report["recorded"] = {row["name"]: row for row in rows}
+        report["relay"] = _relay(dom, latest)
     return report
+
+
+def _relay(dom: Container, latest: dict[str, int]) -> dict[str, dict[str, Any]]:
+    """Each context's relay position beside its latest event (none until a relay ran)."""
+    relayed = {}
+    for row in RelayPositions(dom.store, dom.settings.relay_stream).report():
+        context, position = row["context"], int(row["notification_id"])
+        newest = latest.get(context)
+        behind = None if newest is None else max(newest - position, 0)
+        relayed[context] = {"position": position, "latest": newest, "behind": behind,
+                            "updated_at": row["updated_at"]}  # fmt: skip
+    return relayed
 
 
 def _unhealthy(followers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
