@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from pydantic import BaseModel
 
 from api.bootstrap import Container
+from api.http.auth import Scope
 from api.http.dependencies import ContainerDep
 from api.http.responses import OrjsonResponse
 from api.http.strict_route import StrictRoute
@@ -82,6 +83,7 @@ def _probe(dom: Container) -> dict[str, Any]:
     for name, probe in (
         ("orders store", dom.orders.recorder.max_notification_id),
         ("fulfilment store", dom.fulfilment.recorder.max_notification_id),
+        ("access store", dom.access.recorder.max_notification_id),
         ("read store", lambda: dom.store.query("SELECT 1 AS one")),
     ):
         try:
@@ -104,7 +106,7 @@ def _unhealthy(followers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
     return {name: s for name, s in followers.items() if s.get("state", "running") != "running"}
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", dependencies=[Scope("operations")], response_class=Response)
 def metrics(dom: ContainerDep) -> Response:
     """Prometheus text format: follower positions, stalls, failures, parked reactions."""
     counts: dict[str, int] = {}
