@@ -15,8 +15,10 @@ import typer
 from tqdm import tqdm
 
 from adapters.settings import Settings
+from api.admin_key import ADMIN_KEY_FILE
 from api.bootstrap import Container, bootstrap
 from api.cli_carriers import carriers_cli
+from api.cli_keys import keys_cli
 from api.clock import tick
 
 cli = typer.Typer(no_args_is_help=True, help="dom: Distributed Order Management.")
@@ -27,6 +29,7 @@ cli.add_typer(import_cli, name="import")
 policy_cli = typer.Typer(no_args_is_help=True, help="Routing policies (rule sets as JSON files).")
 cli.add_typer(policy_cli, name="policy")
 cli.add_typer(carriers_cli, name="carriers")
+cli.add_typer(keys_cli, name="keys")
 CsvFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
 
 
@@ -45,8 +48,14 @@ def serve(
     if workers > 1 and settings.mode != "postgres":
         raise typer.BadParameter("several API processes need DOM_DATABASE_URL (PostgreSQL)")
 
-    def announce() -> None:
+    def announce(admin_key: str | None) -> None:
         typer.echo(f"dom ({settings.mode}) serving on http://{host}:{port}  (API docs: /docs)")
+        if admin_key is not None:
+            path = settings.data_dir / ADMIN_KEY_FILE
+            typer.echo(f"admin key (in {path}): {admin_key}")
+            typer.echo(
+                f'  curl -H "Authorization: Bearer $(cat {path})" http://{host}:{port}/orders'
+            )
 
     try:
         run(settings, host, port, workers, announce)

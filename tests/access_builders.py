@@ -11,6 +11,7 @@ from api.keyring import new_key_id, new_secret
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 FIXED_KEY_ID = uuid5(UUID(int=0), "dom:tests:admin")
 FIXED_SECRET = "tests-only-secret-that-is-long-enough-0123456789"
+FIXED_ADMIN_TOKEN = f"dom_{FIXED_KEY_ID.hex}_{FIXED_SECRET}"
 
 
 def a_token(

@@ -19,7 +19,7 @@ from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
 from api.http.responses import OrjsonResponse
 from api.http.strict_route import StrictRoute
-from api.http.strictness import MULTI_LINE, Strict
+from api.http.strictness import FROM_TEXT, MULTI_LINE, Strict
 from api.keyring import new_key_id, new_secret
 from domain.access.api_key import ApiKey, Principal
 from domain.access.application import Granted
@@ -32,9 +32,12 @@ DEFAULT_GRACE_HOURS = 24
 
 
 class KeyIn(Strict):
-    kind: Kind
+    kind: Annotated[Kind, FROM_TEXT]
     owner: Annotated[str, Field(min_length=1, max_length=100)]
-    scopes: Annotated[list[Named], Field(min_length=1, max_length=len(Named))] | None = None
+    scopes: (
+        Annotated[list[Annotated[Named, FROM_TEXT]], Field(min_length=1, max_length=len(Named))]
+        | None
+    ) = None
 
 
 class RotateIn(Strict):

@@ -214,8 +214,8 @@ class KeyDirectory(Aggregate):
 
     def add(self, key_id: UUID) -> None:
         if key_id not in self.key_ids:
-            self._added(key_id=key_id)
+            self._added(key_id=key_id.hex)
 
     @event("Added")
-    def _added(self, key_id: UUID) -> None:
-        self.key_ids.append(key_id)
+    def _added(self, key_id: str) -> None:
+        self.key_ids.append(UUID(hex=key_id))

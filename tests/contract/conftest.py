@@ -30,6 +30,7 @@ from schemathesis.python import asgi
 from adapters.settings import Settings
 from api.bootstrap import bootstrap
 from api.http.app import create_app
+from tests.access_builders import FIXED_ADMIN_TOKEN, bearer, the_fixed_admin_token
 from tests.builders import an_order_payload
 from tests.conftest import reset_postgres, settings_for
 from tests.stock_builders import a_location_body
@@ -74,6 +75,9 @@ def contract_schema(coverage: bool = True) -> Any:
     """
     config = {
         "seed": SEED,
+        # Every store the tests make holds the same admin key (tests/access_builders.py); the
+        # ignored_auth check also sends each operation without it, and with a made-up one.
+        "headers": {"Authorization": f"Bearer {FIXED_ADMIN_TOKEN}"},
         "base-url": BASE_URL,
         "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
         "phases": {
@@ -113,6 +117,7 @@ def running(settings: Settings) -> Iterator[asgi.ASGIClient]:
     the container is closed."""
     dom = bootstrap(settings)
     try:
+        the_fixed_admin_token(dom)
         with asgi.get_client(create_app(dom)) as client:
             given_a_network(client)
             yield client
@@ -165,16 +170,17 @@ STATEFUL_SETTINGS = hypothesis.settings(
 
 def given_a_network(client: asgi.ASGIClient) -> None:
     """A location with stock, an active routing policy, and an order sourced from it."""
+    headers = bearer(FIXED_ADMIN_TOKEN)
     answers = [
-        client.put("/locations/WH1", json=a_location_body()),
-        client.post("/stock/counts", json={"counts": [
+        client.put("/locations/WH1", json=a_location_body(), headers=headers),
+        client.post("/stock/counts", headers=headers, json={"counts": [
             {"location": "WH1", "sku": "SKU-1", "quantity": 50,
              "counted_at": "2026-11-26T08:00:00Z"}]}),
-        client.post("/routing-policies/default/versions", json={"rules": {"strategies": [
+        client.post("/routing-policies/default/versions", headers=headers, json={"rules": {"strategies": [
             {"name": "any", "criteria": [{"kind": "stock", "mode": "line"}],
              "fallback": "backorder"}]}}),
-        client.post("/routing-policies/default/versions/1/activate"),
-        client.post("/orders", json=an_order_payload()),
+        client.post("/routing-policies/default/versions/1/activate", headers=headers),
+        client.post("/orders", json=an_order_payload(), headers=headers),
     ]  # fmt: skip
     for answer in answers:
         assert answer.ok, f"{answer.request.method} {answer.request.url}: {answer.text}"
