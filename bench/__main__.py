@@ -9,6 +9,7 @@ from pathlib import Path
 
 from adapters.readstore import ReadStore
 from adapters.settings import Settings
+from bench.auth import auth_overhead
 from bench.baseline import bare_saves_per_second
 from bench.geocoding import load_cost
 from bench.http_load import http_intake
@@ -123,6 +124,22 @@ def bench_http(store: str, settings: Settings, env: dict[str, str], bare: float)
         row("peak memory per API process (target < 200 MB)", run.memory_mb, unit="MB")
 
 
+def bench_auth(store: str) -> None:
+    """Intake with the key checked vs. the check overridden by a no-op, same run."""
+    print(f"\n== API keys: HTTP intake with and without the key check ({store}) ==", flush=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOM_")}
+    if store == "sqlite":
+        env["DOM_DATA_DIR"] = str(sqlite_dir() / "auth")
+    else:
+        env["DOM_DATABASE_URL"] = postgres_url()
+    run = auth_overhead(env, COUNT, CONNECTIONS)
+    row("orders placed, key checked (warm cache)", run.checked.rate)
+    row("orders placed, check overridden (no-op)", run.unchecked.rate)
+    print(f"    checked / unchecked: {run.checked.rate / run.unchecked.rate:.2f}; "
+          f"p50 {run.checked.percentile(50):.1f} vs {run.unchecked.percentile(50):.1f} ms; "
+          f"errors {run.checked.errors} / {run.unchecked.errors}", flush=True)  # fmt: skip
+
+
 def sourced(share: float) -> None:
     """Says the figure is of the path users run: each order's units really reserved."""
     print(f"    sourced: {share:.0%} of the ordered units reserved", flush=True)
@@ -161,7 +178,8 @@ def bench_geocoding() -> None:
 
 
 def main() -> None:
-    stores = sys.argv[1:] or ["sourcing", "geocoding", "sqlite", "postgres", "import"]
+    stores = sys.argv[1:] or ["sourcing", "geocoding", "sqlite", "postgres", "import",
+                              "auth-sqlite", "auth-postgres"]  # fmt: skip
     print(f"dom benchmark: {COUNT} operations per measurement; orders have 2 lines")
     for store in stores:
         if store == "sourcing":
@@ -170,6 +188,8 @@ def main() -> None:
             bench_geocoding()
         elif store == "import":
             bench_import()
+        elif store.startswith("auth-"):  # auth-sqlite, auth-postgres
+            bench_auth(store.removeprefix("auth-"))
         else:
             bench_store(store)
 

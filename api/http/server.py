@@ -88,16 +88,7 @@ def serve(
     if settings.mode == "sqlite":
         with naming_the_store(settings):
             admin_key = admin_key_file(container, datetime.now(UTC))
-    options: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        "http": TimedHttpProtocol,
-        "request_read_timeout": settings.request_read_timeout,
-        "timeout_keep_alive": settings.idle_timeout,
-        "log_config": logging_config(settings.log_level),
-        "log_level": None,
-        "access_log": False,
-    }
+    options = server_options(settings, host, port)
     if workers == 1:
         try:
             Server(Config(create_app(container), **options), lambda: announce(admin_key)).run()
@@ -109,6 +100,20 @@ def serve(
     sock = config.bind_socket()
     announce(admin_key)
     Multiprocess(config, sockets=[sock]).run()
+
+
+def server_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
+    """uvicorn's options for dom: its protocol, timeouts and logs."""
+    return {
+        "host": host,
+        "port": port,
+        "http": TimedHttpProtocol,
+        "request_read_timeout": settings.request_read_timeout,
+        "timeout_keep_alive": settings.idle_timeout,
+        "log_config": logging_config(settings.log_level),
+        "log_level": None,
+        "access_log": False,
+    }
 
 
 def start(settings: Settings) -> Container:

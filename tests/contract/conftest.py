@@ -58,6 +58,9 @@ LEFT_OUT: list[tuple[str, str, str, str]] = [
      "from must not be after to, and the range is at most 366 days"),
     ("PUT", "/channels/{code}", "positive_data_acceptance",
      "the default service level must be one of the channel's service levels"),
+    ("POST", "/keys", "positive_data_acceptance",
+     "the owner's form depends on the kind (a channel's code, a location's code, a name), "
+     "and the scopes must be the kind's"),
     ("PUT", "/locations/{code}", "positive_data_acceptance",
      "a location needs a point: latitude and longitude together, or an address.city that the "
      "gazetteer finds in its country"),
