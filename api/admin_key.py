@@ -30,3 +30,12 @@ def admin_key_file(dom: Container, now: datetime) -> str:
     with os.fdopen(descriptor, "w") as file:
         file.write(granted.token + "\n")
     return granted.token
+
+
+def told(data_dir: Path, token: str | None, url: str) -> list[str]:
+    """What `dom serve` prints of the admin key, after its URL (nothing without one)."""
+    if token is None:
+        return []
+    path = data_dir / ADMIN_KEY_FILE
+    curl = f'  curl -H "Authorization: Bearer $(cat {path})" {url}/orders'
+    return [f"admin key (in {path}): {token}", curl]

@@ -15,7 +15,7 @@ import typer
 from tqdm import tqdm
 
 from adapters.settings import Settings
-from api.admin_key import ADMIN_KEY_FILE
+from api.admin_key import told
 from api.bootstrap import Container, bootstrap
 from api.cli_carriers import carriers_cli
 from api.cli_keys import keys_cli
@@ -50,12 +50,8 @@ def serve(
 
     def announce(admin_key: str | None) -> None:
         typer.echo(f"dom ({settings.mode}) serving on http://{host}:{port}  (API docs: /docs)")
-        if admin_key is not None:
-            path = settings.data_dir / ADMIN_KEY_FILE
-            typer.echo(f"admin key (in {path}): {admin_key}")
-            typer.echo(
-                f'  curl -H "Authorization: Bearer $(cat {path})" http://{host}:{port}/orders'
-            )
+        for line in told(settings.data_dir, admin_key, f"http://{host}:{port}"):
+            typer.echo(line)
 
     try:
         run(settings, host, port, workers, announce)
