@@ -28,8 +28,8 @@ class Settings(BaseSettings):
     # Seconds between the clock's steps (at-risk and late orders) in an API process that
     # drives its followers inline; 0: none (run `dom tick`, or `dom work clock`).
     clock_seconds: Annotated[float, Field(ge=0, le=3600)] = 60.0
-    # PostgreSQL connections opened per pool (three pools a process: two contexts and the
-    # read models); each pool may grow to three times this under load.
+    # PostgreSQL connections opened per pool (four pools a process: three contexts and the
+    # read models; access's at most 2); each pool may grow to three times this under load.
     pool_size: Annotated[int, Field(ge=1, le=100)] = 4
     # Seconds a store may take to give a connection or answer before the caller gets
     # 503 with Retry-After (PostgreSQL pool wait and connect timeout, SQLite lock wait).
@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     idle_timeout: Annotated[int, Field(ge=1, le=3600)] = 5
     # `dom serve`: level of the log lines (on stderr; each names its request id).
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Seconds a verified API key is taken from this process's cache before it is read from
+    # the store again: how long a revocation made by another process may take to bite.
+    # 0: every request reads its key (docs/security.md).
+    key_cache_seconds: Annotated[float, Field(ge=0, le=60)] = 5.0
     # `dom relay`: every stored event goes to NATS JetStream (docs/relay.md).
     nats_url: str = "nats://127.0.0.1:4222"
     # Hours an Idempotency-Key is kept (its claim and its answer) before it may be used

@@ -10,6 +10,8 @@ from adapters.keyed_locks import KeyedLocks
 from adapters.persistence import event_store_env, schema_lock
 from adapters.readstore import ReadStore
 from adapters.settings import Settings
+from api.keyring import Keyring
+from domain.access.application import Access
 from domain.fulfilment.application import Fulfilment
 from domain.fulfilment.oversold import WhenStockFallsUnderReservationsSourceAgain
 from domain.fulfilment.policies import WhenOrdersChangeFulfilThem, WhenStockOrRulesChangeSourceAgain
@@ -35,15 +37,18 @@ class Container:
     fulfilment: Fulfilment
     store: ReadStore
     runtime: Runtime
+    access: Access
+    keyring: Keyring
 
     @property
     def contexts(self) -> dict[str, ContextApplication]:
         """Every bounded context by name: what `dom relay` publishes, among others."""
-        return {app.name: app for app in (self.orders, self.fulfilment)}
+        return {app.name: app for app in (self.orders, self.fulfilment, self.access)}
 
     def close(self) -> None:
         self.orders.close()
         self.fulfilment.close()
+        self.access.close()
         self.store.close()
 
 
@@ -55,6 +60,9 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
         fulfilment = Fulfilment(env=event_store_env(settings, Fulfilment.name))
         fulfilment.serialiser = KeyedLocks()
         fulfilment.carrier_adapters = {"builtin": BuiltinCarrier()}
+        # Keys are read on a cache miss and written rarely: a small pool is plenty.
+        small = settings.model_copy(update={"pool_size": min(settings.pool_size, 2)})
+        access = Access(env=event_store_env(small, Access.name))
         store = ReadStore(settings)
     policies: list[tuple[Policy, Any, Any]] = [
         (WhenOrdersChangeFulfilThem(), orders, fulfilment),
@@ -79,4 +87,5 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
         timeout=settings.read_your_writes_timeout,
         budget=settings.store_timeout,
     )
-    return Container(settings, orders, fulfilment, store, runtime)
+    keyring = Keyring(access, settings.key_cache_seconds)
+    return Container(settings, orders, fulfilment, store, runtime, access, keyring)

@@ -15,8 +15,10 @@ import typer
 from tqdm import tqdm
 
 from adapters.settings import Settings
+from api.admin_key import told
 from api.bootstrap import Container, bootstrap
 from api.cli_carriers import carriers_cli
+from api.cli_keys import keys_cli
 from api.cli_relay import relay
 from api.clock import tick
 
@@ -29,6 +31,7 @@ policy_cli = typer.Typer(no_args_is_help=True, help="Routing policies (rule sets
 cli.add_typer(policy_cli, name="policy")
 cli.add_typer(carriers_cli, name="carriers")
 cli.command("relay")(relay)
+cli.add_typer(keys_cli, name="keys")
 CsvFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
 
 
@@ -47,8 +50,10 @@ def serve(
     if workers > 1 and settings.mode != "postgres":
         raise typer.BadParameter("several API processes need DOM_DATABASE_URL (PostgreSQL)")
 
-    def announce() -> None:
+    def announce(admin_key: str | None) -> None:
         typer.echo(f"dom ({settings.mode}) serving on http://{host}:{port}  (API docs: /docs)")
+        for line in told(settings.data_dir, admin_key, f"http://{host}:{port}"):
+            typer.echo(line)
 
     try:
         run(settings, host, port, workers, announce)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from adapters.readstore import ReadStore
 from adapters.settings import Settings
+from bench.auth import auth_overhead
 from bench.baseline import bare_saves_per_second
 from bench.geocoding import load_cost
-from bench.http_load import http_intake
+from bench.http_load import http_intake, median
 from bench.inprocess import orders_per_second
 from bench.network import on_hand, prepare, reserved_units
 from bench.payloads import UNITS_PER_ORDER
@@ -128,6 +129,25 @@ def bench_http(store: str, settings: Settings, env: dict[str, str], bare: float)
         row("peak memory per API process (target < 200 MB)", run.memory_mb, unit="MB")
 
 
+def bench_auth(store: str) -> None:
+    """Intake with the key checked vs. the check overridden by a no-op, same run."""
+    print(f"\n== API keys: HTTP intake with and without the key check ({store}) ==", flush=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOM_")}
+    if store == "sqlite":
+        env["DOM_DATA_DIR"] = str(sqlite_dir() / "auth")
+    else:
+        env["DOM_DATABASE_URL"] = postgres_url()
+    run = auth_overhead(env, COUNT, CONNECTIONS)
+    rounds = lambda rates: " ".join(f"{r:.0f}" for r in rates)  # noqa: E731
+    row("orders placed, key checked (median of rounds)", median(run.checked))
+    print(f"    rounds: {rounds(run.checked)}", flush=True)
+    row("orders placed, check overridden by a no-op", median(run.unchecked))
+    print(f"    rounds: {rounds(run.unchecked)}", flush=True)
+    print(f"    checked / unchecked: {run.ratio:.2f}", flush=True)
+    row("one key check, warm (the keyring's cache)", run.warm_us, unit="us")
+    row("one key check, cold (the key read from the store)", run.cold_us, unit="us")
+
+
 def sourced(share: float) -> None:
     """Says the figure is of the path users run: each order's units really reserved."""
     print(f"    sourced: {share:.0%} of the ordered units reserved", flush=True)
@@ -166,7 +186,8 @@ def bench_geocoding() -> None:
 
 
 def main() -> None:
-    stores = sys.argv[1:] or ["sourcing", "geocoding", "sqlite", "postgres", "import"]
+    stores = sys.argv[1:] or ["sourcing", "geocoding", "sqlite", "postgres", "import",
+                              "auth-sqlite", "auth-postgres"]  # fmt: skip
     print(f"dom benchmark: {COUNT} operations per measurement; orders have 2 lines")
     for store in stores:
         if store == "sourcing":
@@ -177,6 +198,8 @@ def main() -> None:
             bench_import()
         elif store.startswith("shipping-"):  # shipping-sqlite, shipping-postgres
             bench_store(store.removeprefix("shipping-"), only="shipping")
+        elif store.startswith("auth-"):  # auth-sqlite, auth-postgres
+            bench_auth(store.removeprefix("auth-"))
         else:
             bench_store(store)
 

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import socket
 import statistics
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
 
+from adapters.settings import Settings
+from api.bootstrap import bootstrap
 from bench.payloads import order_body
 
 ROOT = Path(__file__).resolve().parents[1]
+# Sent with every request: the admin key the running Server issued before it started.
+AUTHORIZATION: dict[str, str] = {}
 
 
 @dataclass
@@ -35,13 +42,27 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
+def admin_key(env: dict[str, str]) -> str:
+    """An admin key issued in the store the server will use, as `dom keys create` would."""
+    url = env.get("DOM_DATABASE_URL")
+    dom = bootstrap(Settings(data_dir=Path(env.get("DOM_DATA_DIR", "var")), database_url=url))
+    try:
+        return dom.access.issue_key(uuid4(), secrets.token_urlsafe(32), ("admin", "bench", None),
+                                    "bench", datetime.now(UTC)).token  # fmt: skip
+    finally:
+        dom.close()
+
+
 class Server:
-    def __init__(self, env: dict[str, str], workers: int = 1) -> None:
+    def __init__(
+        self, env: dict[str, str], workers: int = 1, command: list[str] | None = None
+    ) -> None:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
+        AUTHORIZATION["Authorization"] = f"Bearer {admin_key(env)}"
         env = dict(env, DOM_PORT=str(self.port))
-        command = [sys.executable, "-m", "api", "serve", "--workers", str(workers)]
+        command = command or [sys.executable, "-m", "api", "serve", "--workers", str(workers)]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env)
         deadline = time.monotonic() + 30
         while True:
@@ -89,7 +110,8 @@ async def request(
     headers: dict[str, str] | None = None,
 ) -> tuple[int, bytes]:
     """One request on a keep-alive connection: its status and body."""
-    more = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+    sent = AUTHORIZATION | (headers or {})
+    more = "".join(f"{name}: {value}\r\n" for name, value in sent.items())
     head = (f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
             f"{more}Content-Length: {len(body)}\r\n\r\n")  # fmt: skip
     writer.write(head.encode() + body)

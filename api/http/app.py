@@ -20,6 +20,7 @@ from api.http import (
     routes_carriers,
     routes_channels,
     routes_health,
+    routes_keys,
     routes_operations,
     routes_orders,
     routes_otif,
@@ -100,4 +101,5 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(routes_tracking.router)
     app.include_router(routes_tracking.webhook)
     app.include_router(routes_carriers.router)
+    app.include_router(routes_keys.router)
     return app

@@ -48,7 +48,8 @@ UNKEPT = frozenset({"content-length", "x-request-id", REPLAYED.lower()})
 
 
 def credential(request: Request) -> str:
-    """Whose key it is: the API key's id once credentials exist, else `anonymous`."""
+    """Whose key it is: the API key's id (verified first, api/http/keyed_requests.py);
+    `anonymous` only on a route that needs no key."""
     key_id = getattr(getattr(request.state, "principal", None), "key_id", None)
     return key_id if isinstance(key_id, str) else "anonymous"
 

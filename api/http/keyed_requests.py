@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 
 from adapters.answers import Answer, Answers, Kept
 from api.bootstrap import Container
+from api.http.auth import caller
 from api.http.commands import ANSWERED
 from api.http.commands import HEADER as READ_MODELS
 from api.http.idempotency import (
@@ -57,6 +58,8 @@ def honouring_keys(route: APIRoute, handler: Handler) -> Handler:
             return await handler(request)
         if problem := key_problem(values):
             return refused(400, "invalid_idempotency_key", problem)
+        if await caller(request) is None:
+            return await handler(request)  # its Scope answers 401; nothing is replayed
         return await Keyed(request, handler, scope, values[0]).serve()
 
     return keyed

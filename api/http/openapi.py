@@ -75,6 +75,8 @@ ERROR_SCHEMAS: dict[str, Any] = {
 }
 DESCRIPTIONS = {
     400: "Malformed JSON body",
+    401: "No valid API key: missing, malformed, unknown, revoked or rotated out",
+    403: "The API key does not hold the operation's scope",
     404: "Not found: nothing has the id in the path",
     409: "Refused: invalid transition, conflict or concurrent change; nothing recorded",
     413: "Body larger than DOM_MAX_BODY_BYTES; not read, and the connection is closed",
@@ -91,6 +93,12 @@ NEVER_NOT_FOUND = {  # they create or list what the path names: an unknown one i
 REQUEST_ID_HEADER = {
     "X-Request-Id": {
         "description": "the request's id (the caller's own, if well formed); in the logs too",
+        "schema": {"type": "string"},
+    }
+}
+CHALLENGE_HEADER = {
+    "WWW-Authenticate": {
+        "description": "`Bearer`: how to authenticate",
         "schema": {"type": "string"},
     }
 }
@@ -135,6 +143,7 @@ def install(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         schema = generate()
         if described != [id(schema)]:
+            describe_security(schema)
             describe_errors(schema)
             describe_parameters(schema)
             describe_links(schema)
@@ -154,6 +163,23 @@ def describe_errors(schema: dict[str, Any]) -> None:
         for method, operation in operations.items():
             if method.upper() in METHODS:
                 _describe(operation, method.upper(), path)
+
+
+def describe_security(schema: dict[str, Any]) -> None:
+    """An operation's scopes are alternatives (a key holding any one will do): one security
+    requirement each, as OpenAPI writes "or"; and a line of its description says so."""
+    for operations in schema.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method.upper() not in METHODS or not operation.get("security"):
+                continue
+            pairs = [(name, scope) for requirement in operation["security"]
+                     for name, scopes in requirement.items() for scope in scopes]  # fmt: skip
+            operation["security"] = [{name: [scope]} for name, scope in pairs]
+            named = " or ".join(f"`{scope}`" for _, scope in pairs)
+            line = f"Needs an API key with the scope {named} (docs/security.md)."
+            operation["description"] = "\n\n".join(
+                filter(None, [operation.get("description"), line])
+            )
 
 
 def describe_links(schema: dict[str, Any]) -> None:
@@ -202,6 +228,8 @@ def _text_parameter(node: dict[str, Any]) -> None:
 
 def error_statuses(operation: dict[str, Any], method: str, path: str) -> set[int]:
     statuses = {422, 500, 503}
+    if operation.get("security"):
+        statuses |= {401, 403}
     if "requestBody" in operation:
         statuses |= {400, 413}
     if method not in ("GET", "HEAD"):
@@ -229,6 +257,8 @@ def _describe(operation: dict[str, Any], method: str, path: str) -> None:
         }
         if status == 503:
             answer["headers"] |= RETRY_AFTER_HEADER
+        if status == 401:
+            answer["headers"] |= CHALLENGE_HEADER
         responses[str(status)] = answer
     for status, answer in responses.items():
         answer.setdefault("headers", {}).update(REQUEST_ID_HEADER)

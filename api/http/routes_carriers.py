@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 from pydantic import Field
 
+from api.http.auth import Scope
 from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
 from api.http.responses import OrjsonResponse
@@ -26,7 +27,7 @@ class CarrierIn(CarrierSpec):
     code: Annotated[str, Field(pattern=CARRIER_CODE)] | None = None  # type: ignore[assignment]
 
 
-@router.put("/carriers/{code}")
+@router.put("/carriers/{code}", dependencies=[Scope("carriers:admin")])
 def put_carrier(
     code: Code, body: CarrierIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
@@ -43,13 +44,13 @@ def put_carrier(
     return answer("fulfilment", outcome.notification_id, document)
 
 
-@router.get("/carriers")
+@router.get("/carriers", dependencies=[Scope("carriers:admin")])
 def list_carriers(dom: ContainerDep) -> Response:
     """Every carrier by code, with its current version."""
     return OrjsonResponse({"items": [carrier_document(c) for c in dom.fulfilment.carriers()]})
 
 
-@router.get("/carriers/{code}")
+@router.get("/carriers/{code}", dependencies=[Scope("carriers:admin")])
 def get_carrier(code: Code, dom: ContainerDep) -> Response:
     return OrjsonResponse(carrier_document(dom.fulfilment.get_carrier(code)))
 

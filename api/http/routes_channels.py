@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from api.bootstrap import Container
+from api.http.auth import Scope
 from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
 from api.http.responses import OrjsonResponse
@@ -60,7 +61,11 @@ class ChannelIn(Strict):
         return ChannelDefinition(code=code, **values)
 
 
-@router.put("/channels/{code}", responses={201: {"description": "configured"}})
+@router.put(
+    "/channels/{code}",
+    dependencies=[Scope("channels:admin")],
+    responses={201: {"description": "configured"}},
+)
 def put_channel(
     code: ChannelCode, body: ChannelIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
@@ -73,13 +78,14 @@ def put_channel(
                   status_code=201 if created else 200)  # fmt: skip
 
 
-@router.get("/channels")
+@router.get("/channels", dependencies=[Scope("orders:read")])
 def get_channels(dom: ContainerDep) -> Response:
     return OrjsonResponse({"items": [_document(c) for c in dom.orders.channels()]})
 
 
 @router.get(
     "/channels/{code}",
+    dependencies=[Scope("orders:read")],
     responses={404: {"description": "not configured: its orders get the defaults"}},
 )
 def get_channel(code: ChannelCode, dom: ContainerDep) -> Response:
@@ -105,7 +111,7 @@ class PromiseQuery(StrictQuery):
     service_level: Annotated[str, Field(pattern=f"^{LEVEL_NAME}$")] | None = None
 
 
-@router.get("/promise")
+@router.get("/promise", dependencies=[Scope("inventory:read")])
 async def get_promise(
     query: Annotated[PromiseQuery, Query()], dom: ContainerDep, now: NowDep
 ) -> Response:

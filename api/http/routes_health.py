@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from adapters.relay_positions import RelayPositions
 from api.bootstrap import Container
+from api.http.auth import Scope
 from api.http.dependencies import ContainerDep
 from api.http.responses import OrjsonResponse
 from api.http.strict_route import StrictRoute
@@ -135,7 +136,7 @@ def _unhealthy(followers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
     return {name: s for name, s in followers.items() if s.get("state", "running") != "running"}
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", dependencies=[Scope("operations")], response_class=Response)
 def metrics(dom: ContainerDep) -> Response:
     """Prometheus text format: follower positions, stalls, failures, parked reactions."""
     counts: dict[str, int] = {}

@@ -11,6 +11,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Response
 from pydantic import Field
 
+from api.http.auth import Scope
 from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
 from api.http.responses import OrjsonResponse
@@ -54,14 +55,14 @@ class AllocateIn(NoteIn):
     line_ids: Annotated[list[LineId], Field(min_length=1, max_length=500)] | None = None
 
 
-@router.get("/exceptions")
+@router.get("/exceptions", dependencies=[Scope("orders:read")])
 def get_exceptions(dom: ContainerDep, kind: ExceptionKind | None = None) -> Response:
     """Orders that need a person or wait for stock (not those resolved), and reactions
     parked; oldest first, each with the actions that apply."""
     return OrjsonResponse({"items": exception_queue(dom.store, kind.value if kind else None)})
 
 
-@router.post("/exceptions/orders/{order_id}/retry")
+@router.post("/exceptions/orders/{order_id}/retry", dependencies=[Scope("operations")])
 def retry_sourcing(order_id: UUID, dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
     """Source a waiting order again now, by the active policy; its new decision is answered
     (and explained in its routing). Nothing left to source: 200, nothing recorded."""
@@ -70,7 +71,7 @@ def retry_sourcing(order_id: UUID, dom: ContainerDep, now: NowDep, answer: Answe
                   lambda: _decided(dom, order_id, sourced_again=outcome.changed))  # fmt: skip
 
 
-@router.post("/exceptions/orders/{order_id}/allocate")
+@router.post("/exceptions/orders/{order_id}/allocate", dependencies=[Scope("operations")])
 def allocate_by_hand(
     order_id: UUID, body: AllocateIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
@@ -83,7 +84,7 @@ def allocate_by_hand(
                   lambda: _decided(dom, order_id, allocated=outcome.changed))  # fmt: skip
 
 
-@router.post("/exceptions/orders/{order_id}/cancel-lines")
+@router.post("/exceptions/orders/{order_id}/cancel-lines", dependencies=[Scope("operations")])
 def cancel_unfillable(
     order_id: UUID, body: NoteIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
@@ -101,7 +102,7 @@ def cancel_unfillable(
     return answer("orders", position, lambda: cancelled)
 
 
-@router.post("/exceptions/orders/{order_id}/resolve")
+@router.post("/exceptions/orders/{order_id}/resolve", dependencies=[Scope("operations")])
 def resolve(
     order_id: UUID, body: NoteIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
@@ -113,7 +114,9 @@ def resolve(
                   lambda: {"order_id": str(order_id), "waiting": waiting_of(dom.store, str(order_id))})  # fmt: skip
 
 
-@router.post("/exceptions/orders/{order_id}/warnings/{kind}/acknowledge")
+@router.post(
+    "/exceptions/orders/{order_id}/warnings/{kind}/acknowledge", dependencies=[Scope("operations")]
+)
 def acknowledge(
     order_id: UUID, kind: Warning, body: NoteIn, dom: ContainerDep, now: NowDep,
     answer: AnswerDep,
@@ -125,7 +128,7 @@ def acknowledge(
                   lambda: {"order_id": str(order_id), "exceptions": exceptions_of(dom.store, str(order_id))})  # fmt: skip
 
 
-@router.post("/exceptions/shipments/{shipment_id}/reship")
+@router.post("/exceptions/shipments/{shipment_id}/reship", dependencies=[Scope("operations")])
 def reship(shipment_id: UUID, dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
     """Source a lost or returned shipment's lines again now, by the active policy: a new
     shipment is requested (or the order waits, in its own entry). Once only: a retry
@@ -135,7 +138,7 @@ def reship(shipment_id: UUID, dom: ContainerDep, now: NowDep, answer: AnswerDep)
                   lambda: _shipment_entry(dom, shipment_id, reshipped=outcome.changed))  # fmt: skip
 
 
-@router.post("/exceptions/shipments/{shipment_id}/cancel-lines")
+@router.post("/exceptions/shipments/{shipment_id}/cancel-lines", dependencies=[Scope("operations")])
 def cancel_shipment_lines(
     shipment_id: UUID, body: NoteIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
@@ -156,7 +159,7 @@ def cancel_shipment_lines(
     return answer("orders", position, lambda: cancelled)
 
 
-@router.post("/exceptions/shipments/{shipment_id}/resolve")
+@router.post("/exceptions/shipments/{shipment_id}/resolve", dependencies=[Scope("operations")])
 def resolve_shipment(
     shipment_id: UUID, body: NoteIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
@@ -167,7 +170,7 @@ def resolve_shipment(
                   lambda: _shipment_entry(dom, shipment_id, resolved=outcome.changed))  # fmt: skip
 
 
-@router.post("/exceptions/parked/{policy}/{subject}/retry")
+@router.post("/exceptions/parked/{policy}/{subject}/retry", dependencies=[Scope("operations")])
 def retry_parked(
     policy: PolicyName, subject: Subject, dom: ContainerDep, answer: AnswerDep
 ) -> Response:

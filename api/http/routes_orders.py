@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from adapters.geocoding import gazetteer
 from api.bootstrap import Container
+from api.http.auth import Scope
 from api.http.commands import AnswerDep, answered
 from api.http.dependencies import ContainerDep, IntakeDep, NowDep
 from api.http.responses import OrjsonResponse
@@ -28,7 +29,12 @@ from projections.parked import parked_items
 router = APIRouter(tags=["orders"], route_class=StrictRoute)
 
 
-@router.post("/orders", status_code=201, responses={200: {"description": "already placed"}})
+@router.post(
+    "/orders",
+    dependencies=[Scope("orders:write")],
+    status_code=201,
+    responses={200: {"description": "already placed"}},
+)
 async def place_order(body: PlaceOrderIn, intake: IntakeDep, now: NowDep) -> Response:
     command = body.to_command()
     # A lookup is a few microseconds once the gazetteer is read; the first one reads it.
@@ -59,7 +65,7 @@ def _check_pickup(dom: Container, command: PlaceOrder) -> None:
         raise InvalidCommand([FieldProblem("pickup_location", problem)])
 
 
-@router.post("/orders/{order_id}/cancel")
+@router.post("/orders/{order_id}/cancel", dependencies=[Scope("orders:write", "operations")])
 def cancel_order(
     order_id: UUID, body: CancelIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
@@ -67,7 +73,7 @@ def cancel_order(
     return answer("orders", position, lambda: order_document(dom.orders.get_order(order_id)))
 
 
-@router.post("/orders/{order_id}/hold")
+@router.post("/orders/{order_id}/hold", dependencies=[Scope("operations")])
 def hold_order(
     order_id: UUID, body: HoldIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
@@ -75,19 +81,19 @@ def hold_order(
     return answer("orders", position, lambda: order_document(dom.orders.get_order(order_id)))
 
 
-@router.post("/orders/{order_id}/release")
+@router.post("/orders/{order_id}/release", dependencies=[Scope("operations")])
 def release_order(order_id: UUID, dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
     position = dom.orders.release_order(order_id, now)
     return answer("orders", position, lambda: order_document(dom.orders.get_order(order_id)))
 
 
-@router.get("/orders")
+@router.get("/orders", dependencies=[Scope("orders:read")])
 def get_orders(query: Annotated[OrderQuery, Query()], dom: ContainerDep) -> Response:
     wanted = OrderFilter(**query.model_dump())
     return OrjsonResponse(list_orders(dom.store, wanted))
 
 
-@router.get("/orders/{order_id}")
+@router.get("/orders/{order_id}", dependencies=[Scope("orders:read")])
 def get_order(order_id: UUID, dom: ContainerDep) -> Response:
     detail = order_detail(dom.store, str(order_id))
     if detail is None:

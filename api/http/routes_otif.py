@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from api.bootstrap import Container
+from api.http.auth import Scope
 from api.http.dependencies import ContainerDep, NowDep
 from api.http.responses import OrjsonResponse
 from api.http.strict_route import StrictRoute
@@ -36,7 +37,7 @@ class OtifQuery(StrictQuery):
     to: Annotated[str | None, Field(pattern=DAY)] = None
 
 
-@router.get("/otif")
+@router.get("/otif", dependencies=[Scope("orders:read")])
 async def get_otif(
     query: Annotated[OtifQuery, Query()], dom: ContainerDep, now: NowDep
 ) -> Response:

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Response
 from pydantic import Field
 
+from api.http.auth import Scope
 from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
 from api.http.responses import OrjsonResponse
@@ -33,6 +34,7 @@ class DraftIn(Strict):
 
 @router.post(
     "/routing-policies/{name}/versions",
+    dependencies=[Scope("routing:admin")],
     status_code=201,
     responses={200: {"description": "the same rules as the latest version: nothing recorded"}},
 )
@@ -51,7 +53,9 @@ def draft_version(
     )
 
 
-@router.post("/routing-policies/{name}/versions/{version}/activate")
+@router.post(
+    "/routing-policies/{name}/versions/{version}/activate", dependencies=[Scope("routing:admin")]
+)
 def activate_version(
     name: Name, version: Version, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
@@ -62,7 +66,9 @@ def activate_version(
     return answer("fulfilment", outcome.notification_id, document)
 
 
-@router.post("/routing-policies/{name}/versions/{version}/retire")
+@router.post(
+    "/routing-policies/{name}/versions/{version}/retire", dependencies=[Scope("routing:admin")]
+)
 def retire_version(
     name: Name, version: Version, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
@@ -72,7 +78,7 @@ def retire_version(
     return answer("fulfilment", outcome.notification_id, document)
 
 
-@router.get("/routing-policies")
+@router.get("/routing-policies", dependencies=[Scope("routing:admin")])
 def list_policies(dom: ContainerDep) -> Response:
     """Every routing policy by name: its active version and each version's state."""
     return OrjsonResponse({"items": [policy_summary(p) for p in dom.fulfilment.policies()]})
@@ -89,7 +95,7 @@ def policy_summary(policy: RoutingPolicy) -> dict[str, Any]:
     }
 
 
-@router.get("/routing-policies/{name}")
+@router.get("/routing-policies/{name}", dependencies=[Scope("routing:admin")])
 def get_policy(name: Name, dom: ContainerDep) -> Response:
     """Configuration, read from the policy itself (every version and its history)."""
     return OrjsonResponse(policy_document(dom.fulfilment.get_policy(name)))
@@ -112,7 +118,7 @@ def _latest(dom: ContainerDep, name: str) -> int | None:
         return None
 
 
-@router.get("/orders/{order_id}/routing", tags=["orders"])
+@router.get("/orders/{order_id}/routing", dependencies=[Scope("orders:read")], tags=["orders"])
 def get_routing(order_id: UUID, dom: ContainerDep) -> Response:
     """Every sourcing decision for the order: strategy, policy version, plan, and why each
     location won or lost (each criterion's verdict or score)."""

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import Field, model_validator
 
+from api.http.auth import Scope
 from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
 from api.http.responses import OrjsonResponse
@@ -67,7 +68,7 @@ class DispatchIn(Strict):
     tracking_number: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{4,40}$")] | None = None
 
 
-@router.get("/locations/{code}/shipments")
+@router.get("/locations/{code}/shipments", dependencies=[Scope("warehouse", "operations")])
 def location_shipments(
     code: Code, dom: ContainerDep, status: ShipmentStatus | None = None
 ) -> Response:
@@ -76,7 +77,7 @@ def location_shipments(
     return OrjsonResponse({"items": pick_list(dom.store, code.upper(), status)})
 
 
-@router.get("/shipments/{shipment_id}")
+@router.get("/shipments/{shipment_id}", dependencies=[Scope("warehouse", "operations")])
 def get_shipment(shipment_id: UUID, dom: ContainerDep) -> Response:
     """What a location is asked to ship for an order, its state and how it got there."""
     return OrjsonResponse(shipment_document(dom.fulfilment.get_shipment(shipment_id)))
@@ -84,6 +85,7 @@ def get_shipment(shipment_id: UUID, dom: ContainerDep) -> Response:
 
 @router.get(
     "/shipments/{shipment_id}/label",
+    dependencies=[Scope("warehouse", "operations")],
     response_class=PlainTextResponse,
     responses={200: {"content": {"application/zpl": {"schema": {"type": "string"}}}}},
 )
@@ -96,12 +98,12 @@ def get_label(shipment_id: UUID, dom: ContainerDep) -> Response:
     return Response(carriage["label"], media_type="application/zpl")
 
 
-@router.post("/shipments/{shipment_id}/accept")
+@router.post("/shipments/{shipment_id}/accept", dependencies=[Scope("warehouse", "operations")])
 def accept(shipment_id: UUID, dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
     return _answer(dom, answer, shipment_id, dom.fulfilment.accept_shipment(shipment_id, now))
 
 
-@router.post("/shipments/{shipment_id}/pick")
+@router.post("/shipments/{shipment_id}/pick", dependencies=[Scope("warehouse", "operations")])
 def pick(
     shipment_id: UUID, body: PickIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
@@ -111,7 +113,7 @@ def pick(
     return _answer(dom, answer, shipment_id, outcome)
 
 
-@router.post("/shipments/{shipment_id}/pack")
+@router.post("/shipments/{shipment_id}/pack", dependencies=[Scope("warehouse", "operations")])
 def pack(
     shipment_id: UUID, body: PackIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
@@ -124,7 +126,7 @@ def pack(
     return _answer(dom, answer, shipment_id, outcome)
 
 
-@router.post("/shipments/{shipment_id}/dispatch")
+@router.post("/shipments/{shipment_id}/dispatch", dependencies=[Scope("warehouse", "operations")])
 def dispatch(
     shipment_id: UUID,
     dom: ContainerDep,
@@ -143,7 +145,7 @@ def dispatch(
     return _answer(dom, answer, shipment_id, outcome)
 
 
-@router.post("/shipments/{shipment_id}/reject")
+@router.post("/shipments/{shipment_id}/reject", dependencies=[Scope("warehouse", "operations")])
 def reject(
     shipment_id: UUID, body: RejectIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:

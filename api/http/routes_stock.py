@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.bootstrap import Container
+from api.http.auth import Scope
 from api.http.commands import Answer, AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
 from api.http.responses import OrjsonResponse
@@ -39,7 +40,11 @@ CodeInPath = Annotated[str, Path(pattern=CODE_PATTERN)]
 SkuInPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-@router.put("/locations/{code}", responses={201: {"description": "registered"}})
+@router.put(
+    "/locations/{code}",
+    dependencies=[Scope("inventory:write")],
+    responses={201: {"description": "registered"}},
+)
 def put_location(
     code: CodeInPath, body: LocationIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
@@ -54,7 +59,7 @@ def put_location(
     )
 
 
-@router.patch("/locations/{code}")
+@router.patch("/locations/{code}", dependencies=[Scope("inventory:write")])
 def patch_location(
     code: CodeInPath, body: LocationPatchIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
@@ -68,13 +73,13 @@ def patch_location(
     )
 
 
-@router.get("/locations")
+@router.get("/locations", dependencies=[Scope("inventory:read")])
 async def get_locations(query: Annotated[LocationQuery, Query()], dom: ContainerDep) -> Response:
     rows = await run_in_threadpool(locations, dom.store, query.channel, query.active)
     return OrjsonResponse({"items": rows})
 
 
-@router.post("/stock/counts", responses=UNKNOWN_LOCATION)
+@router.post("/stock/counts", dependencies=[Scope("inventory:write")], responses=UNKNOWN_LOCATION)
 def post_counts(body: CountsIn, dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
     """Absolute counts in bulk: all checked first, then applied in one transaction.
 
@@ -86,7 +91,9 @@ def post_counts(body: CountsIn, dom: ContainerDep, now: NowDep, answer: AnswerDe
     return answer("fulfilment", report.notification_id, lambda: counted)
 
 
-@router.post("/stock/movements", responses=UNKNOWN_LOCATION)
+@router.post(
+    "/stock/movements", dependencies=[Scope("inventory:write")], responses=UNKNOWN_LOCATION
+)
 def post_movement(body: MovementIn, dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
     """Received, adjusted (signed) or damaged units; the reference makes a retry harmless."""
     outcome = dom.fulfilment.move_stock(
@@ -101,7 +108,9 @@ def post_movement(body: MovementIn, dom: ContainerDep, now: NowDep, answer: Answ
     return _levels(answer, dom, body.location.upper(), body.sku, outcome)
 
 
-@router.post("/stock/reservations", responses=UNKNOWN_LOCATION)
+@router.post(
+    "/stock/reservations", dependencies=[Scope("inventory:write")], responses=UNKNOWN_LOCATION
+)
 def post_reservation(body: ReservationIn, dom: ContainerDep, answer: AnswerDep) -> Response:
     """Reserve units for an order's lines (all or none); a retry changes nothing.
 
@@ -115,6 +124,7 @@ def post_reservation(body: ReservationIn, dom: ContainerDep, answer: AnswerDep) 
 
 @router.post(
     "/stock/reservations/release",
+    dependencies=[Scope("inventory:write")],
     responses={404: {"description": "Not found: no stock of the SKU at the location"}},
 )
 def release_reservation(
@@ -136,12 +146,12 @@ def _levels(answer: Answer, dom: Container, location: str, sku: str, outcome: Ou
     return answer("fulfilment", outcome.notification_id, levels)
 
 
-@router.get("/availability")
+@router.get("/availability", dependencies=[Scope("inventory:read")])
 def get_availability(query: Annotated[AvailabilityQuery, Query()], dom: ContainerDep) -> Response:
     """Available to promise per SKU for a channel: active locations serving it, summed."""
     return OrjsonResponse({"items": available_to_promise(dom.store, query.sku, query.channel)})
 
 
-@router.get("/inventory/{sku}")
+@router.get("/inventory/{sku}", dependencies=[Scope("inventory:read")])
 def get_inventory(sku: SkuInPath, dom: ContainerDep) -> Response:
     return OrjsonResponse({"sku": sku, "locations": inventory(dom.store, sku)})

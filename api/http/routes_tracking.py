@@ -19,6 +19,7 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from adapters.carrier_secrets import HEADER, MIN_SECRET, secret_of, set_secret, signature_problem
+from api.http.auth import Scope
 from api.http.commands import HEADER as READ_MODELS
 from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep, NowDep, get_now
@@ -102,7 +103,9 @@ def carrier_tracking(
     return answer("fulfilment", report.notification_id, lambda: {"outcomes": report.outcomes})
 
 
-@router.put("/carriers/{code}/tracking-secret", status_code=204)
+@router.put(
+    "/carriers/{code}/tracking-secret", dependencies=[Scope("carriers:admin")], status_code=204
+)
 def put_tracking_secret(
     code: CarrierCode, body: SecretIn, dom: ContainerDep, now: NowDep
 ) -> Response:

@@ -15,6 +15,7 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from uvicorn.supervisors import Multiprocess
 
 from adapters.persistence import postgres_env
 from adapters.settings import Settings
+from api.admin_key import admin_key_file
 from api.bootstrap import Container, bootstrap
 from api.http.app import create_app
 from api.http.middleware import RequestIdFilter
@@ -72,12 +74,37 @@ class Server(uvicorn.Server):
 
 
 def serve(
-    settings: Settings, host: str, port: int, workers: int, announce: Callable[[], None]
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    announce: Callable[[str | None], None],
 ) -> None:
-    """Check the stores, bootstrap, bind, announce, serve until SIGTERM or Ctrl-C."""
+    """Check the stores, bootstrap, bind, announce (with the embedded mode's admin key),
+    serve until SIGTERM or Ctrl-C."""
     logging.config.dictConfig(logging_config(settings.log_level))
     container = start(settings)
-    options: dict[str, Any] = {
+    admin_key = None
+    if settings.mode == "sqlite":
+        with naming_the_store(settings):
+            admin_key = admin_key_file(container, datetime.now(UTC))
+    options = server_options(settings, host, port)
+    if workers == 1:
+        try:
+            Server(Config(create_app(container), **options), lambda: announce(admin_key)).run()
+        finally:
+            container.close()
+        return
+    container.close()  # the stores are ready; each API process bootstraps its own
+    config = Config("api.http.app:create_app", factory=True, workers=workers, **options)
+    sock = config.bind_socket()
+    announce(admin_key)
+    Multiprocess(config, sockets=[sock]).run()
+
+
+def server_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
+    """uvicorn's options for dom: its protocol, timeouts and logs."""
+    return {
         "host": host,
         "port": port,
         "http": TimedHttpProtocol,
@@ -87,17 +114,6 @@ def serve(
         "log_level": None,
         "access_log": False,
     }
-    if workers == 1:
-        try:
-            Server(Config(create_app(container), **options), announce).run()
-        finally:
-            container.close()
-        return
-    container.close()  # the stores are ready; each API process bootstraps its own
-    config = Config("api.http.app:create_app", factory=True, workers=workers, **options)
-    sock = config.bind_socket()
-    announce()
-    Multiprocess(config, sockets=[sock]).run()
 
 
 def start(settings: Settings) -> Container:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from adapters.settings import Settings
 from api.bootstrap import bootstrap
 from tests.builders import an_order_payload
 from tests.cluster.processes import Server, environment, start_worker, wait_until
+from tests.e2e.test_processes import issued_admin_key
 
 pytestmark = pytest.mark.cluster
 LOCATION = {"name": "DC", "type": "warehouse", "country": "BE", "latitude": 51.2,
@@ -25,9 +27,10 @@ LOCATION = {"name": "DC", "type": "warehouse", "country": "BE", "latitude": 51.2
 
 
 def test_two_api_processes_never_oversell_the_last_units(clean_postgres: str):
+    key = issued_admin_key(Path("var"), clean_postgres)  # data_dir unused: PostgreSQL
     servers = [Server(environment(clean_postgres)) for _ in range(2)]
     try:
-        first = httpx.Client(base_url=servers[0].url, timeout=30)
+        first = httpx.Client(base_url=servers[0].url, headers=key, timeout=30)
         assert first.put("/locations/WH1", json=LOCATION).status_code == 201
         count = {"location": "WH1", "sku": "LAST", "quantity": 10,
                  "counted_at": "2026-11-26T08:00:00Z"}  # fmt: skip
@@ -35,14 +38,14 @@ def test_two_api_processes_never_oversell_the_last_units(clean_postgres: str):
 
         def reserve(n: int) -> int:
             body = {"location": "WH1", "sku": "LAST", "order_id": f"race-{n}", "lines": {"1": 1}}
-            with httpx.Client(base_url=servers[n % 2].url, timeout=30) as client:
+            with httpx.Client(base_url=servers[n % 2].url, headers=key, timeout=30) as client:
                 return client.post("/stock/reservations", json=body).status_code
 
         with ThreadPoolExecutor(16) as pool:
             answers = list(pool.map(reserve, range(50)))
         assert answers.count(200) == 10 and answers.count(409) == 40, answers
         for server in servers:
-            [level] = httpx.get(f"{server.url}/inventory/LAST").json()["locations"]
+            [level] = httpx.get(f"{server.url}/inventory/LAST", headers=key).json()["locations"]
             assert (level["on_hand"], level["reserved"], level["available"]) == (10, 10, 0)
         history = _stock_history(clean_postgres)
         assert all(levels["reserved"] <= levels["on_hand"] for levels in history)
@@ -55,6 +58,7 @@ def test_kill_9_with_several_concurrent_writers_loses_nothing_and_applies_nothin
     clean_postgres: str,
 ):
     env = environment(clean_postgres, DOM_FOLLOWERS="workers", DOM_READ_YOUR_WRITES_TIMEOUT="0.2")
+    key = issued_admin_key(Path("var"), clean_postgres)
     servers = [Server(env) for _ in range(2)]
     worker = start_worker("order-status", env)
     acknowledged: set[str] = set()
@@ -67,7 +71,9 @@ def test_kill_9_with_several_concurrent_writers_loses_nothing_and_applies_nothin
             for attempt in range(40):  # a retry of a command is harmless: resend until answered
                 server = servers[(writer + attempt) % 2]
                 try:
-                    answer = httpx.post(f"{server.url}/orders", json=payload, timeout=10)
+                    answer = httpx.post(
+                        f"{server.url}/orders", json=payload, headers=key, timeout=10
+                    )
                 except httpx.TransportError:
                     continue
                 if answer.status_code in (200, 201):

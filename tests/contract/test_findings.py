@@ -25,6 +25,7 @@ from api.http.strictness import Moment, StrictQuery
 from domain.fulfilment.location import WEEKDAYS
 from domain.money import MINOR_UNITS
 from domain.orders.placement import EMAIL_PATTERN
+from tests.access_builders import admin_headers
 from tests.builders import an_order_payload
 from tests.conftest import settings_for
 from tests.stock_builders import a_location_body
@@ -42,7 +43,7 @@ TRICKY = st.text(
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     dom = bootstrap(settings_for("sqlite", tmp_path))
-    with TestClient(create_app(dom)) as test_client:
+    with TestClient(create_app(dom), headers=admin_headers(dom)) as test_client:
         yield test_client
     dom.close()
 

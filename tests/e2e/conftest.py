@@ -12,6 +12,7 @@ from adapters.settings import Settings
 from api.bootstrap import Container, bootstrap
 from api.http.app import create_app
 from api.http.commands import HEADER
+from tests.access_builders import admin_headers
 
 
 @pytest.fixture
@@ -31,6 +32,8 @@ def says_how_far_the_read_models_got(response: httpx.Response) -> None:
 
 @pytest.fixture
 def client(dom: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(dom)) as test_client:
+    """The app around `dom`, every request sent with an admin key (tests of access itself
+    send other headers, or none)."""
+    with TestClient(create_app(dom), headers=admin_headers(dom)) as test_client:
         test_client.event_hooks = {"request": [], "response": [says_how_far_the_read_models_got]}
         yield test_client

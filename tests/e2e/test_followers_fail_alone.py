@@ -10,6 +10,7 @@ from api.bootstrap import bootstrap
 from api.http.app import create_app
 from domain.fulfilment.routing_policy import RoutingPolicy
 from projections.order_status import OrderStatusView
+from tests.access_builders import admin_headers
 from tests.bad_events import insert_tampered_order, with_nul_in_name, without_lines
 from tests.builders import NOW, an_order_payload
 
@@ -48,7 +49,7 @@ def test_a_stalled_view_resumes_when_restarted_after_the_fix(client, dom, monkey
 
     unfixed = bootstrap(dom.settings)  # a restart before the fix starts, and stalls again
     try:
-        with TestClient(create_app(unfixed)) as again:
+        with TestClient(create_app(unfixed), headers=admin_headers(unfixed)) as again:
             assert again.get("/ready").json()["followers"]["order_status"]["state"] == "stalled"
             assert again.post("/orders", json=an_order_payload()).status_code == 201
     finally:
@@ -76,7 +77,7 @@ def test_a_nul_that_postgresql_cannot_store_in_a_view_stalls_only_that_view(clea
     """SQLite stores a NUL in text; PostgreSQL refuses it, and only the view stalls."""
     dom = bootstrap(Settings(database_url=clean_postgres))
     try:
-        with TestClient(create_app(dom)) as client:
+        with TestClient(create_app(dom), headers=admin_headers(dom)) as client:
             _, position = insert_tampered_order(dom, with_nul_in_name)
             answer = client.post("/orders", json=an_order_payload())
             assert answer.status_code == 201
@@ -114,7 +115,7 @@ def test_in_workers_mode_an_answer_says_when_the_read_models_are_not_there_yet(d
                                                 "read_your_writes_timeout": 0.2})  # fmt: skip
     dom = bootstrap(settings)  # no `dom work` process runs: nothing follows
     try:
-        with TestClient(create_app(dom)) as client:
+        with TestClient(create_app(dom), headers=admin_headers(dom)) as client:
             answer = client.post("/orders", json=an_order_payload())
             assert answer.status_code == 201
             assert answer.headers["Dom-Read-Models"].startswith("behind; order_status=0/")

@@ -19,6 +19,7 @@ from api.bootstrap import Container, bootstrap
 from api.http.app import create_app
 from api.http.errors import store_fault, why_away
 from api.http.middleware import RequestIdFilter
+from tests.access_builders import admin_headers
 from tests.builders import an_order_payload
 from tests.conftest import reset_postgres
 from tests.faults.disks import fill
@@ -80,7 +81,7 @@ def test_an_unexpected_exception_is_a_json_500_whose_request_id_is_in_the_log(
         raise RuntimeError("a bug nobody foresaw")
 
     app.add_api_route("/broken", broken)
-    with TestClient(app) as client:
+    with TestClient(app, headers=admin_headers(dom)) as client:
         answer = client.get("/broken")
     body = is_error(answer, 500, "internal_error")
     assert "a bug" not in answer.text  # the cause is for the log, not for the caller
@@ -98,7 +99,7 @@ def test_a_store_error_that_a_retry_will_not_mend_is_a_json_500_with_its_request
     app = create_app(dom)
     statement = "SELECT 1/0 AS x" if dom.store.dialect == "postgres" else "SELECT * FROM nothing"
     app.add_api_route("/broken", lambda: dom.store.query(statement))
-    with TestClient(app) as client:
+    with TestClient(app, headers=admin_headers(dom)) as client:
         body = is_error(client.get("/broken"), 500, "internal_error")
     assert [r.request_id for r in logged.records if r.levelno == logging.ERROR] == [
         body["request_id"]
@@ -125,7 +126,7 @@ def test_postgres_refusing_connections_is_a_fast_503_and_nothing_acknowledged_is
     proxied: tuple[Container, FaultyProxy],
 ):
     dom, proxy = proxied
-    with TestClient(create_app(dom)) as client:
+    with TestClient(create_app(dom), headers=admin_headers(dom)) as client:
         placed = client.post("/orders", json=an_order_payload())
         assert placed.status_code == 201
         order = placed.json()["order_id"]
@@ -157,7 +158,7 @@ def eventually(request, seconds: float):
 def test_a_sqlite_store_locked_by_another_process_is_a_503(tmp_path: Path):
     dom = bootstrap(Settings(data_dir=tmp_path / "var", store_timeout=1))
     try:
-        with TestClient(create_app(dom)) as client:
+        with TestClient(create_app(dom), headers=admin_headers(dom)) as client:
             other = sqlite3.connect(tmp_path / "var" / "orders.sqlite", isolation_level=None)
             other.execute("BEGIN EXCLUSIVE")
             payload = an_order_payload()
@@ -174,7 +175,7 @@ def test_a_sqlite_store_locked_by_another_process_is_a_503(tmp_path: Path):
 def test_a_full_disk_is_a_503_store_full_and_nothing_acknowledged_is_lost(small_disk: Path):
     dom = bootstrap(Settings(data_dir=small_disk / "var", store_timeout=1))
     try:
-        with TestClient(create_app(dom)) as client:
+        with TestClient(create_app(dom), headers=admin_headers(dom)) as client:
             placed = client.post("/orders", json=an_order_payload()).json()["order_id"]
             filler = fill(small_disk)
             payload = an_order_payload(lines=50)

@@ -35,6 +35,11 @@ class Served:
         self.process, self.port, self.data, self.log = process, port, data, log
         self.base = f"http://127.0.0.1:{port}"
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """The admin key `dom serve` wrote on its first start (embedded mode)."""
+        return {"Authorization": f"Bearer {(self.data / 'admin.key').read_text().strip()}"}
+
     def connect(self) -> socket.socket:
         sock = socket.create_connection(("127.0.0.1", self.port))
         sock.settimeout(10)
@@ -108,7 +113,7 @@ def status_and_body(raw: bytes) -> tuple[int, dict]:
 
 
 def test_a_50_mb_body_is_refused_with_413_before_it_is_read(served: Served):
-    with httpx.Client(base_url=served.base, timeout=30) as client:
+    with httpx.Client(base_url=served.base, headers=served.headers, timeout=30) as client:
         for _ in range(3):  # the first requests load what every later one needs
             assert client.get("/orders").status_code == 200
         before = served.peak_memory()
@@ -128,7 +133,7 @@ def test_a_chunked_body_is_refused_once_it_passes_the_limit(served: Served):
         for _ in range(50 * 16):
             yield b"x" * 65536
 
-    with httpx.Client(base_url=served.base, timeout=30) as client:
+    with httpx.Client(base_url=served.base, headers=served.headers, timeout=30) as client:
         before = served.peak_memory()
         answer = client.post("/stock/counts", content=chunks(),
                              headers={"content-type": "application/json"})  # fmt: skip
@@ -157,7 +162,7 @@ def test_the_largest_legitimate_body_is_accepted(served: Served):
     ]  # fmt: skip
     body = orjson.dumps({"counts": counts}, option=orjson.OPT_INDENT_2)
     assert 5 * MB < len(body) < LIMIT
-    with httpx.Client(base_url=served.base, timeout=120) as client:
+    with httpx.Client(base_url=served.base, headers=served.headers, timeout=120) as client:
         assert client.put(f"/locations/{'L' * 32}", json=location).status_code in (200, 201)
         answer = client.post("/stock/counts", content=body,
                              headers={"content-type": "application/json"})  # fmt: skip
@@ -225,7 +230,9 @@ def test_a_store_fault_is_logged_with_the_request_id_the_caller_got(served: Serv
     lock = sqlite3.connect(served.data / "orders.sqlite", isolation_level=None)
     lock.execute("BEGIN EXCLUSIVE")
     try:
-        answer = httpx.post(f"{served.base}/orders", json=an_order_payload(), timeout=10)
+        answer = httpx.post(
+            f"{served.base}/orders", json=an_order_payload(), headers=served.headers, timeout=10
+        )
     finally:
         lock.execute("ROLLBACK")
         lock.close()

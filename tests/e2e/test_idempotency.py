@@ -13,22 +13,23 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from fastapi import APIRouter, Response
 from fastapi.testclient import TestClient
 from freezegun import freeze_time
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.bootstrap import Container
 from api.http.app import create_app
+from api.http.auth import Scope as AuthScope
 from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
 from api.http.strict_route import StrictRoute
+from domain.access.api_key import parse_token
 from domain.claims import RequestClaim, claim_id_for
 from domain.fulfilment.application import Movement
+from tests.access_builders import a_token, admin_headers
 from tests.e2e.conftest import says_how_far_the_read_models_got
 from tests.stock_builders import a_location_body
 
@@ -47,7 +48,7 @@ class Gate:
 
 
 def receiving_route(gate: Gate) -> APIRouter:
-    router = APIRouter(route_class=StrictRoute)
+    router = APIRouter(route_class=StrictRoute, dependencies=[AuthScope("inventory:write")])
 
     @router.post("/test/receive-one")
     def receive_one(dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
@@ -67,20 +68,6 @@ def receiving_route(gate: Gate) -> APIRouter:
     return router
 
 
-class Principal:
-    """Stands in for the credentials being built elsewhere: `X-Test-Key-Id` becomes
-    `request.state.principal.key_id`."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        for name, value in scope.get("headers", []):
-            if name == b"x-test-key-id":
-                scope.setdefault("state", {})["principal"] = SimpleNamespace(key_id=value.decode())
-        await self.app(scope, receive, send)
-
-
 @pytest.fixture
 def gate() -> Gate:
     return Gate()
@@ -90,8 +77,7 @@ def gate() -> Gate:
 def client(dom: Container, gate: Gate) -> Iterator[TestClient]:
     app = create_app(dom)
     app.include_router(receiving_route(gate))
-    app.add_middleware(Principal)
-    with TestClient(app) as test_client:
+    with TestClient(app, headers=admin_headers(dom)) as test_client:
         test_client.event_hooks = {"request": [], "response": [says_how_far_the_read_models_got]}
         test_client.put("/locations/WH1", json=a_location_body())
         counts = [{"location": "WH1", "sku": "A", "quantity": 10,
@@ -109,8 +95,23 @@ def on_hand(dom: Container) -> int:
     return dom.fulfilment.stock_item("WH1", "A").on_hand
 
 
+TOKENS: dict[tuple[int, str], str] = {}
+
+
+def credential_of(client: TestClient) -> str:
+    """What scopes the client's keys: its API key's id (api/http/idempotency.py)."""
+    parsed = parse_token(client.headers["authorization"].removeprefix("Bearer "))
+    assert parsed is not None
+    return parsed[0].hex
+
+
 def receive(client: TestClient, key: str | None, who: str | None = None) -> Any:
-    headers = ({KEY: key} if key else {}) | ({"X-Test-Key-Id": who} if who else {})
+    """With the client's admin key, or, `who` given, with a key of that person's own."""
+    headers = {KEY: key} if key else {}
+    if who:
+        dom = client.app.state.container  # type: ignore[attr-defined]
+        token = TOKENS.setdefault((id(dom), who), a_token(dom, "admin", who, None))
+        headers["Authorization"] = f"Bearer {token}"
     return client.post("/test/receive-one", headers=headers)
 
 
@@ -213,8 +214,20 @@ def test_keys_are_scoped_by_credential(client: TestClient, dom: Container):
     ann, bob = receive(client, "shared", who="ann"), receive(client, "shared", who="bob")
     assert (ann.json(), bob.json()) == ({"on_hand": 11}, {"on_hand": 12})
     assert receive(client, "shared", who="ann").json() == {"on_hand": 11}
-    assert receive(client, "shared").json() == {"on_hand": 13}  # anonymous: a third scope
+    assert receive(client, "shared").json() == {"on_hand": 13}  # the client's key: a third
     assert on_hand(dom) == 13
+
+
+def test_a_key_is_never_replayed_to_a_request_whose_credentials_do_not_hold(
+    client: TestClient, dom: Container
+):
+    assert receive(client, "mine").json() == {"on_hand": 11}
+    [admin] = client.headers.get_list("authorization")
+    forged = admin[: admin.rindex("_") + 1] + "not-the-secret"  # the same key id
+    for headers in ({KEY: "mine", "Authorization": forged}, {KEY: "mine", "Authorization": ""}):
+        answer = client.post("/test/receive-one", headers=headers)
+        assert answer.status_code == 401 and "Idempotent-Replayed" not in answer.headers
+    assert on_hand(dom) == 11
 
 
 def test_keys_are_scoped_by_route_and_checked_against_the_path(client: TestClient, dom: Container):
@@ -230,7 +243,7 @@ def test_a_command_that_changes_nothing_still_claims_its_key(client: TestClient,
     client.post("/stock/movements", json=MOVE)
     same = client.post("/stock/movements", json=MOVE, headers={KEY: "nothing"})
     assert same.json()["changed"] is False
-    claim_id = claim_id_for("anonymous", "POST /stock/movements", "nothing")
+    claim_id = claim_id_for(credential_of(client), "POST /stock/movements", "nothing")
     assert dom.fulfilment.find(RequestClaim, claim_id) is not None
 
 
@@ -260,6 +273,6 @@ def test_a_key_expires_and_may_then_be_used_again(client: TestClient, dom: Conta
         assert again.json() == {"on_hand": 12} and "Idempotent-Replayed" not in again.headers
         assert receive(client, "daily").json() == {"on_hand": 12}
     claim = dom.fulfilment.find(
-        RequestClaim, claim_id_for("anonymous", "POST /test/receive-one", "daily")
+        RequestClaim, claim_id_for(credential_of(client), "POST /test/receive-one", "daily")
     )
     assert claim is not None and claim.version == 2

@@ -20,6 +20,7 @@ from api.bootstrap import Container, bootstrap
 from api.http.app import create_app
 from api.http.idempotency import CHANGING, in_flight
 from domain.claims import RequestClaim, claim_id_for
+from tests.access_builders import admin_headers
 from tests.builders import an_order_payload
 from tests.e2e.test_http_shipments import (
     HANDED,
@@ -30,7 +31,7 @@ from tests.e2e.test_http_shipments import (
     step,
 )
 from tests.e2e.test_http_sourcing import place
-from tests.e2e.test_idempotency import Gate, receiving_route
+from tests.e2e.test_idempotency import Gate, credential_of, receiving_route
 from tests.stock_builders import a_location_body
 from tests.store_taps import tap_inserts
 
@@ -62,7 +63,7 @@ def test_every_route_that_changes_something_honours_the_key(client: TestClient):
     assert set(walked) == in_openapi and len(walked) >= 30
     flights = in_flight(client.app)
     for method, template in walked:
-        claim_id = claim_id_for("anonymous", f"{method} {template}", "walk")
+        claim_id = claim_id_for(credential_of(client), f"{method} {template}", "walk")
         flights.enter(claim_id)
         path = re.sub(r"\{[a-z_]*id\}", str(uuid.uuid4()), template)
         path = re.sub(r"\{code\}", "bpost", re.sub(r"\{version\}", "1", path))
@@ -88,7 +89,9 @@ def test_a_replayed_order_placement_answers_201_again_and_records_nothing(
     assert client.post("/orders", json=payload).status_code == 200  # without: a retry, 200
     other = client.post("/orders", json=an_order_payload(), headers={KEY: "order-1"})
     assert other.status_code == 422 and recorded(dom) == before
-    claim = dom.orders.find(RequestClaim, claim_id_for("anonymous", "POST /orders", "order-1"))
+    claim = dom.orders.find(
+        RequestClaim, claim_id_for(credential_of(client), "POST /orders", "order-1")
+    )
     assert claim is not None and claim.version == 1
 
 
@@ -170,7 +173,11 @@ def test_two_processes_racing_with_one_key_record_it_once(
         return insert()
 
     try:
-        with TestClient(apps[0]) as first, TestClient(apps[1]) as second:
+        same_key = admin_headers(dom)  # one credential, two processes
+        with (
+            TestClient(apps[0], headers=same_key) as first,
+            TestClient(apps[1], headers=same_key) as second,
+        ):
             first.put("/locations/WH1", json=a_location_body())
             tap_inserts(monkeypatch, dom.fulfilment.recorder, tap)
             with ThreadPoolExecutor(1) as pool:

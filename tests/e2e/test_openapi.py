@@ -8,6 +8,7 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from api.http.auth import PUBLIC
 from api.http.openapi import NEVER_NOT_FOUND
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -32,6 +33,8 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
 
 def expected_statuses(method: str, path: str, operation: dict[str, Any]) -> set[str]:
     expected = {"422", "500", "503"}
+    if (method, path) not in PUBLIC:
+        expected |= {"401", "403"}
     if "requestBody" in operation:
         expected |= {"400", "413"}
     if method != "GET":

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from api.bootstrap import bootstrap
 from api.http.app import create_app
+from tests.access_builders import admin_headers
 from tests.builders import an_order_payload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,11 +59,27 @@ def run_dom(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
     )
 
 
+@dataclass(frozen=True)
+class Served:
+    base: str
+    headers: dict[str, str]  # an admin key's
+
+
+def issued_admin_key(data_dir: Path, url: str | None) -> dict[str, str]:
+    """An admin key issued in the store before the server starts (as `dom keys create`)."""
+    dom = bootstrap(data_dir=data_dir, database_url=url)
+    try:
+        return admin_headers(dom)
+    finally:
+        dom.close()
+
+
 @pytest.fixture(params=["sqlite", "postgres", "postgres+workers"])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
     """A real API process; with "+workers" the projection runs in its own `dom work` process."""
     url = request.getfixturevalue("clean_postgres") if request.param != "sqlite" else None
     env = dom_env(tmp_path, url)
+    headers = issued_admin_key(tmp_path / "var", url)
     port = free_port()
     env["DOM_PORT"] = str(port)
     processes = []
@@ -83,16 +101,16 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
                 pass
             assert time.monotonic() < deadline, "dom serve did not become ready"
             time.sleep(0.1)
-        yield base
+        yield Served(base, headers)
     finally:
         for each in processes:
             each.terminate()
             each.wait(10)
 
 
-def test_a_real_server_takes_orders_once_and_shows_them_at_once(server: str):
+def test_a_real_server_takes_orders_once_and_shows_them_at_once(server: Served):
     payload = an_order_payload(channel="webshop")
-    with httpx.Client(base_url=server) as client:
+    with httpx.Client(base_url=server.base, headers=server.headers) as client:
         created = client.post("/orders", json=payload)
         assert created.status_code == 201
         order_id = created.json()["order_id"]
@@ -128,14 +146,14 @@ def test_work_refuses_an_unknown_name(tmp_path: Path):
     assert answer.returncode == 2 and "unknown follower" in answer.stderr
 
 
-def test_orders_are_sourced_by_the_policies_wherever_they_run(server: str):
+def test_orders_are_sourced_by_the_policies_wherever_they_run(server: Served):
     """Inline in the API, or in one worker process per follower: the same outcome."""
     rules = {"strategies": [{"name": "any", "criteria": [{"kind": "stock", "mode": "line"}]}]}
     location = {"name": "DC", "type": "warehouse", "country": "BE", "latitude": 51.2, "longitude": 4.4,
                 "time_zone": "Europe/Brussels", "channels": ["webshop"]}  # fmt: skip
     count = {"location": "WH1", "sku": "SKU-1", "quantity": 5, "counted_at": "2026-11-26T08:00:00Z"}
     payload = an_order_payload(channel="webshop")
-    with httpx.Client(base_url=server, timeout=10) as client:
+    with httpx.Client(base_url=server.base, headers=server.headers, timeout=10) as client:
         assert client.put("/locations/WH1", json=location).status_code == 201
         assert client.post("/stock/counts", json={"counts": [count]}).status_code == 200
         assert (
@@ -157,7 +175,7 @@ def test_the_demo_shows_every_status_an_otif_table_and_warnings(tmp_path: Path):
     env = dom_env(tmp_path, None)
     assert run_dom("demo", env=env).returncode == 0
     dom = bootstrap(data_dir=tmp_path / "var")
-    with TestClient(create_app(dom)) as client:
+    with TestClient(create_app(dom), headers=admin_headers(dom)) as client:
         orders = client.get("/orders", params={"limit": 100}).json()["items"]
         statuses = {order["status"] for order in orders}
         assert {"allocated", "shipped", "delivered", "completed"} <= statuses, statuses

@@ -14,18 +14,19 @@ from pathlib import Path
 import httpx
 
 from tests.builders import an_order_payload
-from tests.e2e.test_processes import ROOT, dom_env, free_port
+from tests.e2e.test_processes import ROOT, dom_env, free_port, issued_admin_key
 from tests.faults.disks import fill
 
 
 def test_a_full_disk_gets_503_at_once_and_nothing_acknowledged_is_lost(small_disk: Path):
     env = dom_env(small_disk, None) | {"DOM_PORT": str(free_port()),
                                        "DOM_MIN_FREE_BYTES": str(256 * 1024)}  # fmt: skip
+    headers = issued_admin_key(small_disk / "var", None)
     server = subprocess.Popen([sys.executable, "-m", "api", "serve"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{env['DOM_PORT']}"
     acknowledged: list[str] = []
     try:
-        with httpx.Client(base_url=base, timeout=30) as client:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
             wait_ready(client)
             for _ in range(5):
                 acknowledged.append(

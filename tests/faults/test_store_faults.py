@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from adapters.settings import Settings
 from api.bootstrap import Container, bootstrap
 from api.http.app import create_app
+from tests.access_builders import admin_headers
 from tests.builders import NOW, an_order, an_order_payload
 from tests.faults.proxy import FaultyProxy
 
@@ -90,7 +91,7 @@ def test_a_store_that_accepts_and_never_answers_gives_an_error_in_bounded_time(d
 
 
 def test_through_the_api_a_refusing_store_gets_503_at_once_and_ready_within_a_second(dom, proxy):
-    with TestClient(create_app(dom)) as client:
+    with TestClient(create_app(dom), headers=admin_headers(dom)) as client:
         assert client.post("/orders", json=an_order_payload()).status_code == 201
         proxy.refuse()
 

@@ -53,7 +53,7 @@ def test_every_event_of_both_contexts_arrives_once_in_order(durable_store: Setti
         relay = Relay(dom.settings, dom.contexts, dom.store)
         asyncio.run(relay_all(relay))
 
-        assert set(latest(dom)) == {"orders", "fulfilment"}
+        assert set(latest(dom)) == {"orders", "fulfilment", "access"}
         assert assert_exactly_once(dom, stream) == sum(latest(dom).values()) == relay.sent
         assert RelayPositions(dom.store, stream["relay_stream"]).load() == latest(dom)
         first = read_stream(stream["relay_stream"])[0]
