@@ -27,6 +27,7 @@ from api.http.app import create_app
 from domain.fulfilment.shipment import Shipment
 from domain.fulfilment.stock_item import StockItem, stock_item_id_for
 from domain.orders.order import Order
+from tests.access_builders import admin_headers
 from tests.cluster.processes import Server, environment, start_worker, wait_until
 from tests.e2e.test_http_shipments import PARCEL, given_two_locations, shipment_of
 from tests.e2e.test_http_sourcing import place
@@ -36,11 +37,13 @@ ORDERS, UNITS, STOCK = 60, 2, 200
 HANDED = {"carrier": "bpost", "service": "standard"}
 
 
-def packed_shipments(settings: Settings) -> list[tuple[str, str]]:
-    """ORDERS orders of UNITS each, sourced to FIRST and packed there: (order, shipment)."""
+def packed_shipments(settings: Settings) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """ORDERS orders of UNITS each, sourced to FIRST and packed there: (order, shipment);
+    and an admin key's headers, valid in that store."""
     dom = bootstrap(settings)
     try:
-        with TestClient(create_app(dom)) as client:
+        key = admin_headers(dom)
+        with TestClient(create_app(dom), headers=key) as client:
             given_two_locations(client, first=STOCK, second=5)
             pairs = []
             for _ in range(ORDERS):
@@ -51,13 +54,14 @@ def packed_shipments(settings: Settings) -> list[tuple[str, str]]:
                     answer = client.post(f"/shipments/{shipment}/{name}", json=body)
                     assert answer.status_code == 200, answer.text
                 pairs.append((order_id, shipment))
-            return pairs
+            return pairs, key
     finally:
         dom.close()
 
 
 def dispatch_all(
     shipments: list[str],
+    key: dict[str, str],
     url_for: Callable[[int], str],
     faults: Callable[[Callable[[], int]], None],
 ) -> None:
@@ -75,7 +79,8 @@ def dispatch_all(
             try:
                 answer = httpx.post(
                     f"{url_for(n + attempt)}/shipments/{shipment}/dispatch",
-                    json=HANDED | {"tracking_number": f"BP-{shipment[:8]}"}, timeout=10,
+                    json=HANDED | {"tracking_number": f"BP-{shipment[:8]}"}, headers=key,
+                    timeout=10,
                 )  # fmt: skip
             except httpx.TransportError:  # that server is down: wait for it or the other
                 time.sleep(0.05)
@@ -124,7 +129,7 @@ def test_sqlite_the_embedded_process_killed_mid_dispatch_consumes_each_reservati
     tmp_path: Path,
 ):
     settings = Settings(data_dir=tmp_path, clock_seconds=0)
-    pairs = packed_shipments(settings)
+    pairs, key = packed_shipments(settings)
     env = {k: v for k, v in environment("").items() if k != "DOM_DATABASE_URL"}
     server = Server(env | {"DOM_DATA_DIR": str(tmp_path), "DOM_CLOCK_SECONDS": "0"})
 
@@ -135,7 +140,7 @@ def test_sqlite_the_embedded_process_killed_mid_dispatch_consumes_each_reservati
             server.restart()
 
     try:
-        dispatch_all([s for _, s in pairs], lambda _: server.url, faults)
+        dispatch_all([s for _, s in pairs], key, lambda _: server.url, faults)
     finally:
         server.stop()
     dom = bootstrap(settings)
@@ -148,7 +153,7 @@ def test_sqlite_the_embedded_process_killed_mid_dispatch_consumes_each_reservati
 def test_postgres_api_and_orders_policy_killed_mid_dispatch_consume_each_reservation_once(
     clean_postgres: str,
 ):
-    pairs = packed_shipments(Settings(database_url=clean_postgres, clock_seconds=0))
+    pairs, key = packed_shipments(Settings(database_url=clean_postgres, clock_seconds=0))
     env = environment(clean_postgres, DOM_FOLLOWERS="workers", DOM_READ_YOUR_WRITES_TIMEOUT="0.2")
     servers = [Server(env) for _ in range(2)]
     worker = start_worker("orders-policy", env)
@@ -165,7 +170,7 @@ def test_postgres_api_and_orders_policy_killed_mid_dispatch_consume_each_reserva
             worker = start_worker("orders-policy", env)
 
     try:
-        dispatch_all([s for _, s in pairs], lambda n: servers[n % 2].url, faults)
+        dispatch_all([s for _, s in pairs], key, lambda n: servers[n % 2].url, faults)
         dom = bootstrap(Settings(database_url=clean_postgres, followers="workers"))
 
         def rolled_up() -> bool:  # by the last worker, before this process drives anything
