@@ -16,7 +16,9 @@ from domain.fulfilment.application import Fulfilment
 from domain.fulfilment.oversold import WhenStockFallsUnderReservationsSourceAgain
 from domain.fulfilment.policies import WhenOrdersChangeFulfilThem, WhenStockOrRulesChangeSourceAgain
 from domain.orders.application import Orders
-from domain.orders.policies import WhenFulfilmentDecidesRollUp
+from domain.orders.policies import WhenFulfilmentDecidesRollUp, WhenPaymentsSettleReleaseOrders
+from domain.payments.application import Payments
+from domain.payments.policies import WhenOrdersArePlacedOpenPayments
 from domain.processing import ContextApplication
 from projections.availability import AvailabilityProjection
 from projections.follower import Follower
@@ -24,6 +26,7 @@ from projections.health import Watch
 from projections.order_status import OrderStatusProjection
 from projections.otif import OtifProjection
 from projections.parked import ParkedProjection
+from projections.payments import PaymentsProjection
 from projections.policy_follower import Policy, PolicyFollower
 from projections.routing import RoutingProjection
 from projections.runtime import Runtime
@@ -39,16 +42,18 @@ class Container:
     runtime: Runtime
     access: Access
     keyring: Keyring
+    payments: Payments
 
     @property
     def contexts(self) -> dict[str, ContextApplication]:
         """Every bounded context by name: what `dom relay` publishes, among others."""
-        return {app.name: app for app in (self.orders, self.fulfilment, self.access)}
+        return {app.name: app for app in (self.orders, self.fulfilment, self.payments, self.access)}
 
     def close(self) -> None:
         self.orders.close()
         self.fulfilment.close()
         self.access.close()
+        self.payments.close()
         self.store.close()
 
 
@@ -63,12 +68,15 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
         # Keys are read on a cache miss and written rarely: a small pool is plenty.
         small = settings.model_copy(update={"pool_size": min(settings.pool_size, 2)})
         access = Access(env=event_store_env(small, Access.name))
+        payments = Payments(env=event_store_env(small, Payments.name))
         store = ReadStore(settings)
     policies: list[tuple[Policy, Any, Any]] = [
         (WhenOrdersChangeFulfilThem(), orders, fulfilment),
         (WhenStockOrRulesChangeSourceAgain(), fulfilment, fulfilment),
         (WhenStockFallsUnderReservationsSourceAgain(), fulfilment, fulfilment),
         (WhenFulfilmentDecidesRollUp(), fulfilment, orders),
+        (WhenOrdersArePlacedOpenPayments(), orders, payments),
+        (WhenPaymentsSettleReleaseOrders(), payments, orders),
     ]
     followers: list[Follower | PolicyFollower] = [
         *(PolicyFollower(policy, source, target, Watch(policy.name, store))
@@ -80,6 +88,8 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
         Follower(OtifProjection(), fulfilment, store),
         Follower(ParkedProjection("orders"), orders, store),
         Follower(ParkedProjection("fulfilment"), fulfilment, store),
+        Follower(ParkedProjection("payments"), payments, store),
+        Follower(PaymentsProjection(), payments, store),
     ]  # fmt: skip
     runtime = Runtime(
         followers,
@@ -88,4 +98,4 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> Container:
         budget=settings.store_timeout,
     )
     keyring = Keyring(access, settings.key_cache_seconds)
-    return Container(settings, orders, fulfilment, store, runtime, access, keyring)
+    return Container(settings, orders, fulfilment, store, runtime, access, keyring, payments)

@@ -19,14 +19,16 @@ from api.admin_key import told
 from api.bootstrap import Container, bootstrap
 from api.cli_carriers import carriers_cli
 from api.cli_keys import keys_cli
+from api.cli_payments import import_payments_command
 from api.cli_relay import relay
 from api.clock import tick
 
 cli = typer.Typer(no_args_is_help=True, help="dom: Distributed Order Management.")
 projections_cli = typer.Typer(no_args_is_help=True, help="Read models.")
 cli.add_typer(projections_cli, name="projections")
-import_cli = typer.Typer(no_args_is_help=True, help="ETL from ERP exports (CSV).")
+import_cli = typer.Typer(no_args_is_help=True, help="ETL: ERP exports (CSV) and bank statements.")
 cli.add_typer(import_cli, name="import")
+import_cli.command("payments")(import_payments_command)
 policy_cli = typer.Typer(no_args_is_help=True, help="Routing policies (rule sets as JSON files).")
 cli.add_typer(policy_cli, name="policy")
 cli.add_typer(carriers_cli, name="carriers")

@@ -15,11 +15,12 @@ from api.http.auth import Scope
 from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
 from api.http.responses import OrjsonResponse
-from api.http.schemas import CountryCode
+from api.http.schemas import CountryCode, DecimalString
 from api.http.schemas_stock import TIME_ZONES, Sku
 from api.http.strict_route import StrictRoute
 from api.http.strictness import Strict, StrictQuery
 from domain.orders.channel import KINDS, LEVEL_NAME, TARGETS, ChannelDefinition
+from domain.orders.payment_report import DEFAULT_RULES, METHODS
 from domain.promise import Calendar, delivery_calendar, order_within, promise, spoken
 from projections.promise_queries import shipping_locations
 
@@ -41,6 +42,11 @@ class TargetsIn(Strict):
     otif_min: Percent = TARGETS["otif_min"]
 
 
+class PaymentRuleIn(Strict):
+    ships_unpaid: bool
+    up_to: DecimalString | None = None
+
+
 class ChannelIn(Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     kind: Annotated[str, Field(json_schema_extra={"enum": list(KINDS)})] = "webshop"
@@ -55,10 +61,16 @@ class ChannelIn(Strict):
     at_risk_hours: Annotated[int, Field(ge=0, le=168)] = 4
     return_days: Annotated[int, Field(ge=0, le=365)] = 30
     targets: TargetsIn = TargetsIn()
+    payment_rules: Annotated[
+        dict[Annotated[str, Field(json_schema_extra={"enum": list(METHODS)})], PaymentRuleIn],
+        Field(max_length=len(METHODS)),
+    ] = {}
 
     def to_definition(self, code: str) -> ChannelDefinition:
-        values = self.model_dump()
-        return ChannelDefinition(code=code, **values)
+        values = self.model_dump(exclude={"payment_rules"})
+        rules = {method: rule.model_dump(exclude_none=True)
+                 for method, rule in self.payment_rules.items()}  # fmt: skip
+        return ChannelDefinition(code=code, payment_rules=DEFAULT_RULES | rules, **values)
 
 
 @router.put(

@@ -25,6 +25,7 @@ from projections.exception_queue import exceptions_of, waiting_of
 from projections.order_status import iso
 from projections.order_status_queries import OrderFilter, list_orders, order_detail
 from projections.parked import parked_items
+from projections.payments import payment_documents
 
 router = APIRouter(tags=["orders"], route_class=StrictRoute)
 
@@ -100,7 +101,8 @@ def get_order(order_id: UUID, dom: ContainerDep) -> Response:
         raise NotFound(f"order {order_id} not found")
     parked = parked_items(dom.store, str(order_id))
     waiting = {"waiting": waiting_of(dom.store, str(order_id)), "parked": parked,
-               "exceptions": exceptions_of(dom.store, str(order_id))}  # fmt: skip
+               "exceptions": exceptions_of(dom.store, str(order_id)),
+               "payments": payment_documents(dom.store, str(order_id))}  # fmt: skip
     return OrjsonResponse(detail | waiting)
 
 

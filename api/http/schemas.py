@@ -13,6 +13,7 @@ from api.http.strictness import MULTI_LINE, Moment, StrictQuery
 from api.http.strictness import Strict as Strict  # routes_routing's models derive from it here
 from domain.money import MINOR_UNITS
 from domain.orders.order import OrderStatus
+from domain.orders.payment_report import METHODS, PaymentReport
 from domain.orders.placement import MAX_QUANTITY, Address, Customer, Line, PlaceOrder
 from projections.order_status_queries import CURSOR
 
@@ -91,6 +92,20 @@ class LineIn(Strict):
     group: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 
 
+class PaymentIn(Strict):
+    """How the order is paid, as the channel knows it (docs/payments.md)."""
+
+    method: Annotated[str, Field(json_schema_extra={"enum": list(METHODS)})]
+    amount: DecimalString
+    provider: Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9._-]*$")] = ""
+    reference: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    expires_at: Moment | None = None
+    due_on: Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] | None = None
+
+    def to_report(self) -> PaymentReport:
+        return PaymentReport(**self.model_dump())
+
+
 class PlaceOrderIn(Strict):
     channel: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$", examples=["webshop"])]
     channel_order_id: Annotated[str, Field(min_length=1, max_length=128)]
@@ -115,6 +130,8 @@ class PlaceOrderIn(Strict):
     # A marketplace's own promise; without them dom promises by the channel's service level.
     ship_by: Moment | None = None
     deliver_by: Moment | None = None
+    # How it is paid: with some methods the channel's rule holds it until the money is in.
+    payment: PaymentIn | None = None
 
     def to_command(self) -> PlaceOrder:
         return PlaceOrder(
@@ -134,6 +151,7 @@ class PlaceOrderIn(Strict):
             priority=self.priority,
             ship_by=self.ship_by,
             deliver_by=self.deliver_by,
+            payment=self.payment.to_report() if self.payment is not None else None,
         )
 
 

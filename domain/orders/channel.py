@@ -18,6 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Problems
+from domain.orders.payment_report import DEFAULT_RULES, rule_problems
 from domain.promise import Terms
 from domain.text import text_problems
 
@@ -49,6 +50,10 @@ class ChannelDefinition:
     at_risk_hours: int = 4
     return_days: int = 30  # the return window: a delivered order is completed after it
     targets: dict[str, float] = field(default_factory=lambda: dict(TARGETS))
+    # Per payment method: whether its orders ship before the money is in (payment_report.py).
+    payment_rules: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_RULES.items()}
+    )
 
     def problems(self, time_zones: frozenset[str] | None = None) -> Problems:
         """What is wrong with it, every field named (empty: nothing)."""
@@ -76,6 +81,7 @@ class ChannelDefinition:
                 problems.add(f"targets.{key}", f"unknown target; known: {', '.join(TARGETS)}")
             elif not 0 <= value <= 100:
                 problems.add(f"targets.{key}", "a percentage from 0 to 100")
+        rule_problems(self.payment_rules, problems)
         return problems
 
     def terms(self, service_level: str | None) -> Terms:
@@ -94,6 +100,7 @@ class ChannelDefinition:
             "default_service_level": self.default_service_level,
             "at_risk_hours": self.at_risk_hours, "return_days": self.return_days,
             "targets": TARGETS | dict(self.targets),
+            "payment_rules": DEFAULT_RULES | {k: dict(v) for k, v in self.payment_rules.items()},
         }  # fmt: skip
 
 

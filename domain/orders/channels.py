@@ -14,6 +14,7 @@ from domain.orders.channel import (
     channel_id_for,
     defaults,
 )
+from domain.orders.payment_report import waits_for_payment
 from domain.orders.placement import PlaceOrder
 from domain.processing import ContextApplication, Outcome, retrying
 from domain.promise import Terms
@@ -75,5 +76,9 @@ class ChannelConfiguration(ContextApplication):
     def with_terms(
         self, command: PlaceOrder, known: dict[str, tuple[ChannelDefinition, bool]]
     ) -> PlaceOrder:
-        """The command with the service level its channel gives it."""
-        return replace(command, terms=self.terms_for(command.channel, command.service_level, known))
+        """The command with the service level its channel gives it, and whether the channel's
+        payment rule holds it until its money is in."""
+        terms = self.terms_for(command.channel, command.service_level, known)
+        rules = known[command.channel][0].payment_rules
+        waits = waits_for_payment(rules, command.payment, command.total)
+        return replace(command, terms=terms, waits_for_payment=waits)

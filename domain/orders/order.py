@@ -21,6 +21,7 @@ from domain.orders.lines import (
     OrderStatus,
     roll_up,
 )
+from domain.orders.payment_report import PAYMENT_PENDING
 from domain.orders.placement import PlaceOrder, normalise_placement, sent
 
 __all__ = ["LINE_RANK", "LineState", "Order", "OrderStatus", "order_id_for", "roll_up"]
@@ -96,7 +97,10 @@ class Order(Aggregate):
     def place(cls, command: PlaceOrder, now: datetime) -> Order:
         placement = normalise_placement(command, now)
         order = cls(placed=placement, at=now, **_identity(placement))
-        order._released(at=now)
+        if command.waits_for_payment:  # the channel's payment rule: not before the money
+            order._held(reason=PAYMENT_PENDING, at=now)
+        else:
+            order._released(at=now)
         return order
 
     @event(Placed)
@@ -165,6 +169,20 @@ class Order(Aggregate):
                 return  # already released: a retried release changes nothing
             raise InvalidTransition(self.id, self.status, "release")
         self._released(at=now)
+
+    def lift_hold(self, reason: str, now: datetime) -> bool:
+        """The cause of one hold is gone (the money came in): released once no hold is left."""
+        if reason not in self.holds:
+            return False
+        if self.holds == [reason]:
+            self._released(at=now)
+        else:
+            self._hold_lifted(reason=reason, at=now)
+        return True
+
+    @event("HoldLifted")
+    def _hold_lifted(self, reason: str, at: datetime) -> None:
+        self.holds.remove(reason)
 
     @event(Held)
     def _held(self, reason: str, at: datetime) -> None:

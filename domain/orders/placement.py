@@ -21,6 +21,7 @@ from typing import Any
 from domain.errors import Problems
 from domain.moments import from_the_future, moment_problem
 from domain.money import MINOR_UNITS, Money, MoneyError, parse_amount
+from domain.orders.payment_report import PaymentReport, normalise_payment
 from domain.promise import Terms
 from domain.text import text_problems
 
@@ -94,6 +95,8 @@ class PlaceOrder:
     ship_by: datetime | None = None  # a marketplace's own promise, when it sends one
     deliver_by: datetime | None = None
     terms: Terms | None = None  # the channel's service level, as dom found it (derived)
+    payment: PaymentReport | None = None  # how the channel says it is paid
+    waits_for_payment: bool = False  # the channel's payment rule holds it (derived)
 
 
 def normalise_placement(command: PlaceOrder, now: datetime) -> dict[str, Any]:
@@ -125,8 +128,12 @@ def normalise_placement(command: PlaceOrder, now: datetime) -> dict[str, Any]:
         problems.add(
             "total", f"{command.total} does not equal lines + shipping - discount = {expected}"
         )
+    if command.payment is not None:
+        payment = normalise_payment(
+            command.payment, currency, total.amount, command.placed_at, problems
+        )
     problems.raise_if_any()
-    optional: dict[str, Any] = {}
+    optional: dict[str, Any] = {"payment": payment} if command.payment is not None else {}
     if command.pickup_location:
         optional["pickup_location"] = command.pickup_location.upper()
     if command.priority:

@@ -20,6 +20,8 @@ from domain.fulfilment.published import (
     SHIPMENT_TRACKED,
 )
 from domain.orders.order import Order
+from domain.orders.payment_report import PAYMENT_PENDING
+from domain.payments.published import PAYMENT_EXPIRED, PAYMENT_FAILED, PAYMENT_RECEIVED
 from domain.processing import Unit
 
 
@@ -76,3 +78,24 @@ class WhenFulfilmentDecidesRollUp:
         fewer = {lid: event.picked[lid] for lid in event.short if event.picked[lid] > 0}
         if fewer:
             order.allocate(event.location, fewer, event.at)
+
+
+class WhenPaymentsSettleReleaseOrders:
+    """An order held for its money is released the moment its payment is covered (and on
+    to sourcing); a failed or expired payment holds it with that reason."""
+
+    name = "orders_payments_policy"
+    upstream = "payments"
+    topics = (PAYMENT_RECEIVED, PAYMENT_FAILED, PAYMENT_EXPIRED)
+
+    def react(self, event: Any, unit: Unit) -> None:
+        order = unit.get(Order, UUID(event.order_id))
+        if order is None:
+            return
+        topic = get_topic(type(event))
+        if topic == PAYMENT_RECEIVED and event.paid:
+            order.lift_hold(PAYMENT_PENDING, event.at)
+        elif topic == PAYMENT_FAILED:
+            order.hold("payment_failed", event.at)
+        elif topic == PAYMENT_EXPIRED:
+            order.hold("payment_expired", event.at)

@@ -40,6 +40,8 @@ def payment_id_for(order_id: str, provider: str, reference: str) -> UUID:
 class Payment(Aggregate):
     class Opened(Aggregate.Created):
         order_id: str
+        channel: str
+        channel_order_id: str
         method: str
         amount: Decimal
         currency: str
@@ -50,15 +52,48 @@ class Payment(Aggregate):
         due_on: str | None  # ISO date an invoice is due
         at: datetime
 
+    class Captured(Aggregate.Event):
+        shipment_id: str
+        amount: Decimal
+        at: datetime
+
+    class Voided(Aggregate.Event):
+        amount: Decimal
+        reason: str
+        at: datetime
+
+    class Received(Aggregate.Event):
+        order_id: str
+        entry_id: str
+        amount: Decimal
+        paid: bool  # covered in full with this entry
+        at: datetime
+
+    class Refunded(Aggregate.Event):
+        refund_id: str
+        amount: Decimal
+        reason: str
+        at: datetime
+
+    class Failed(Aggregate.Event):
+        order_id: str
+        reason: str
+        at: datetime
+
+    class Expired(Aggregate.Event):
+        order_id: str
+        at: datetime
+
     @staticmethod
     def create_id(order_id: str, provider: str, reference: str, **_: Any) -> UUID:
         return payment_id_for(order_id, provider, reference)
 
     @event(Opened)
-    def __init__(self, order_id: str, method: str, amount: Decimal, currency: str,
-                 provider: str, reference: str, status: str, expires_at: datetime | None,
+    def __init__(self, order_id: str, channel: str, channel_order_id: str, method: str,
+                 amount: Decimal, currency: str, provider: str, reference: str, status: str, expires_at: datetime | None,
                  due_on: str | None, at: datetime) -> None:  # fmt: skip
         self.order_id, self.method, self.amount, self.currency = order_id, method, amount, currency
+        self.channel, self.channel_order_id = channel, channel_order_id
         self.provider, self.reference, self.status = provider, reference, status
         self.expires_at, self.due_on, self.opened_at = expires_at, due_on, at
         self.captures: dict[str, Decimal] = {}  # shipment id -> amount
@@ -135,7 +170,9 @@ class Payment(Aggregate):
             raise InvalidTransition(self.id, self.status, "receive money")
         if amount <= 0:
             raise Conflict(f"an incoming amount must be positive, not {amount}")
-        self._received(entry_id=entry_id, amount=amount, at=now)
+        covered = self.arrived + amount >= self.amount
+        self._received(order_id=self.order_id, entry_id=entry_id, amount=amount, paid=covered,
+                       at=now)  # fmt: skip
         return True
 
     def refund(self, refund_id: str, amount: Decimal, reason: str, now: datetime) -> bool:
@@ -156,41 +193,43 @@ class Payment(Aggregate):
             return False
         if self.captured or self.arrived:
             raise InvalidTransition(self.id, self.status, "fail")
-        self._failed(reason=reason, at=now)
+        self._failed(order_id=self.order_id, reason=reason, at=now)
         return True
 
     def expire(self, now: datetime) -> bool:
         """An authorisation past its expiry with nothing captured lapses (the clock's step)."""
         if self.status != "authorised" or self.expires_at is None or now < self.expires_at:
             return False
-        self._expired(at=now)
+        self._expired(order_id=self.order_id, at=now)
         return True
 
-    @event("Captured")
+    @event(Captured)
     def _captured(self, shipment_id: str, amount: Decimal, at: datetime) -> None:
         self.captures[shipment_id] = amount
         self.status = "captured"
 
-    @event("Voided")
+    @event(Voided)
     def _voided(self, amount: Decimal, reason: str, at: datetime) -> None:
         self.voided += amount
         if not self.captured:
             self.status = "voided"
 
-    @event("Received")
-    def _received(self, entry_id: str, amount: Decimal, at: datetime) -> None:
+    @event(Received)
+    def _received(
+        self, order_id: str, entry_id: str, amount: Decimal, paid: bool, at: datetime
+    ) -> None:
         self.received[entry_id] = amount
         if self.arrived >= self.amount:
             self.status = "paid"
 
-    @event("Refunded")
+    @event(Refunded)
     def _refunded(self, refund_id: str, amount: Decimal, reason: str, at: datetime) -> None:
         self.refunds[refund_id] = amount
 
-    @event("Failed")
-    def _failed(self, reason: str, at: datetime) -> None:
+    @event(Failed)
+    def _failed(self, order_id: str, reason: str, at: datetime) -> None:
         self.status, self.reason = "failed", reason
 
-    @event("Expired")
-    def _expired(self, at: datetime) -> None:
+    @event(Expired)
+    def _expired(self, order_id: str, at: datetime) -> None:
         self.status = "expired"

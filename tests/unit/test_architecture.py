@@ -23,7 +23,9 @@ from eventsourcing.utils import get_topic, resolve_topic
 from domain.fulfilment import published as fulfilment_published
 from domain.fulfilment.policies import WhenOrdersChangeFulfilThem
 from domain.orders import published as orders_published
-from domain.orders.policies import WhenFulfilmentDecidesRollUp
+from domain.orders.policies import WhenFulfilmentDecidesRollUp, WhenPaymentsSettleReleaseOrders
+from domain.payments import published as payments_published
+from domain.payments.policies import WhenOrdersArePlacedOpenPayments
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -117,7 +119,7 @@ def test_a_published_language_that_reaches_into_its_context_is_refused(tree: Pat
 # --- the published languages -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("published", [orders_published, fulfilment_published])
+@pytest.mark.parametrize("published", [orders_published, fulfilment_published, payments_published])
 def test_every_published_topic_names_its_event_and_its_fields(published):
     for topic, fields in published.FIELDS.items():
         event = resolve_topic(topic)
@@ -129,6 +131,8 @@ def test_every_published_topic_names_its_event_and_its_fields(published):
 @pytest.mark.parametrize(("policy", "published"), [
     (WhenOrdersChangeFulfilThem, orders_published),
     (WhenFulfilmentDecidesRollUp, fulfilment_published),
+    (WhenOrdersArePlacedOpenPayments, orders_published),
+    (WhenPaymentsSettleReleaseOrders, payments_published),
 ])  # fmt: skip
 def test_a_policy_follows_only_published_topics_of_the_other_context(policy, published):
     assert set(policy.topics) <= set(published.FIELDS)

@@ -16,13 +16,13 @@ NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 
 def a_card_payment(amount: str = "100.00", days: int = 7) -> Payment:
-    return Payment(order_id="order-1", method="card", amount=Decimal(amount), currency="EUR",
+    return Payment(order_id="order-1", channel="webshop", channel_order_id="W-1", method="card", amount=Decimal(amount), currency="EUR",
                    provider="builtin", reference="auth-1", status="authorised",
                    expires_at=NOW + timedelta(days=days), due_on=None, at=NOW)  # fmt: skip
 
 
 def a_transfer(amount: str = "50.00") -> Payment:
-    return Payment(order_id="order-1", method="bank_transfer", amount=Decimal(amount),
+    return Payment(order_id="order-1", channel="webshop", channel_order_id="W-1", method="bank_transfer", amount=Decimal(amount),
                    currency="EUR", provider="bank", reference="RF18539007547034",
                    status="pending", expires_at=None, due_on="2026-12-15", at=NOW)  # fmt: skip
 
