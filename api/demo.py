@@ -11,6 +11,7 @@ from api.locating import locate_order
 from domain.errors import Conflict
 from domain.fulfilment.application import StockCount
 from domain.fulfilment.location import Capability, LocationProfile, LocationType
+from domain.orders.payment_report import PaymentReport
 from domain.orders.placement import Address, Customer, Line, PlaceOrder
 
 CUSTOMERS = [
@@ -30,7 +31,9 @@ CATALOGUE = [
 CHANNELS = ["webshop", "marketplace", "instagram"]
 
 
-def demo_orders(now: datetime, count: int = 12) -> list[PlaceOrder]:
+def demo_orders(now: datetime, count: int = 12, paid: bool = False) -> list[PlaceOrder]:
+    """`paid`: the webshop's orders report their payment, a card authorised or, for two of
+    them, a bank transfer still to come (held until a statement brings the money)."""
     orders = []
     for n in range(count):
         customer, address = CUSTOMERS[n % len(CUSTOMERS)]
@@ -53,9 +56,17 @@ def demo_orders(now: datetime, count: int = 12) -> list[PlaceOrder]:
                 discount_total="0",
                 total=str(subtotal + shipping),
                 tags=("demo",),
+                payment=_payment(n, subtotal + shipping) if paid and n % 3 == 0 else None,
             )
         )
     return orders
+
+
+def _payment(n: int, total: Decimal) -> PaymentReport:
+    if n % 2:
+        return PaymentReport(method="bank_transfer", amount=str(total))
+    return PaymentReport(method="card", amount=str(total), provider="builtin",
+                         reference=f"DEMO-AUTH-{1000 + n}")  # fmt: skip
 
 
 LOCATIONS = [
@@ -104,7 +115,7 @@ def load_demo(dom: Container, now: datetime) -> tuple[int, int]:
     """Set up the network, then place the demo orders; returns (placed now, already there)."""
     load_network(dom, now)
     created = existing = 0
-    for command in demo_orders(now.replace(minute=0, second=0, microsecond=0)):
+    for command in demo_orders(now.replace(minute=0, second=0, microsecond=0), paid=True):
         try:
             placement = dom.orders.place_order(locate_order(command), now)
         except Conflict:  # placed by an earlier run, at another hour
