@@ -13,6 +13,7 @@ from adapters.relay_positions import RelayPositions
 from adapters.settings import Settings
 from api.bootstrap import bootstrap
 from api.http.app import create_app
+from tests.access_builders import admin_headers
 from tests.builders import an_order_payload
 from tests.relay_streams import NATS_URL, own_stream
 
@@ -26,7 +27,7 @@ async def relay_all(relay: Relay) -> None:
 def test_ready_shows_the_relay_position_and_lag_per_context(tmp_path: Any) -> None:
     with own_stream() as stream:
         dom = bootstrap(Settings(data_dir=tmp_path / "var", nats_url=NATS_URL, **stream))
-        with TestClient(create_app(dom)) as client:
+        with TestClient(create_app(dom), headers=admin_headers(dom)) as client:
             assert client.get("/ready").json()["relay"] == {}  # no relay has run
             client.post("/orders", json=an_order_payload())
             asyncio.run(relay_all(Relay(dom.settings, dom.contexts, dom.store)))
