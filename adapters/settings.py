@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     # the store again: how long a revocation made by another process may take to bite.
     # 0: every request reads its key (docs/security.md).
     key_cache_seconds: Annotated[float, Field(ge=0, le=60)] = 5.0
+    # Requests per second each API key may send to this process, in bursts of up to
+    # rate_limit_burst (a token bucket per key, docs/security.md); false: no limit.
+    rate_limit: bool = True
+    rate_limit_per_second: Annotated[float, Field(ge=0.1, le=100_000)] = 200.0
+    rate_limit_burst: Annotated[int, Field(ge=1, le=1_000_000)] = 400
     # `dom relay`: every stored event goes to NATS JetStream (docs/relay.md).
     nats_url: str = "nats://127.0.0.1:4222"
     # Hours an Idempotency-Key is kept (its claim and its answer) before it may be used

@@ -30,14 +30,25 @@ def available_to_promise(store: ReadStore, skus: list[str], channel: str) -> lis
     ]  # fmt: skip
 
 
-def inventory(store: ReadStore, sku: str) -> list[dict[str, Any]]:
-    """One SKU at every location that has a record of it."""
+def inventory(
+    store: ReadStore, sku: str, location: str | None = None, channel: str | None = None
+) -> list[dict[str, Any]]:
+    """One SKU at every location that has a record of it; only `location`'s row, or only
+    the rows of the locations serving `channel`, when named."""
+    where, params = ["s.sku = {}"], [sku]
+    if location is not None:
+        where.append("s.location_code = {}")
+        params.append(location)
+    if channel is not None:
+        where.append("s.location_code IN (SELECT code FROM location_channels WHERE channel = {})")
+        params.append(channel)
     rows = store.query(
         "SELECT s.location_code AS location, l.type, l.active, s.on_hand, s.reserved, "
         "s.safety_stock, s.available, s.updated_at FROM stock_levels s "
-        "JOIN locations l ON l.code = s.location_code WHERE s.sku = {} ORDER BY s.location_code",
-        (sku,),
-    )
+        "JOIN locations l ON l.code = s.location_code WHERE " + " AND ".join(where)
+        + " ORDER BY s.location_code",
+        params,
+    )  # fmt: skip
     return [shown(dict(row, active=bool(row["active"]))) for row in rows]
 
 

@@ -118,11 +118,17 @@ def exceptions_of(store: ReadStore, order_id: str) -> list[dict[str, Any]]:
     return [_item(row, with_resolution=True) | {"entry_id": row["entry_id"]} for row in rows]
 
 
-def exception_queue(store: ReadStore, kind: str | None = None) -> list[dict[str, Any]]:
-    """Entries waiting for a person or for stock, and reactions a policy parked; oldest first."""
+def exception_queue(
+    store: ReadStore, kind: str | None = None, channel: str | None = None
+) -> list[dict[str, Any]]:
+    """Entries waiting for a person or for stock, and reactions a policy parked; oldest first.
+    With `channel`: only the entries of its orders, and no parked reactions."""
     items: list[dict[str, Any]] = []
     if kind != "parked":
         clause, params = (" AND kind = {}", [kind]) if kind else ("", [])
+        if channel is not None:
+            clause += " AND order_id IN (SELECT order_id FROM order_status WHERE channel = {})"
+            params.append(channel)
         rows = store.query(
             "SELECT * FROM exceptions WHERE resolved_at IS NULL" + clause
             + " ORDER BY since, entry_id",
@@ -131,7 +137,7 @@ def exception_queue(store: ReadStore, kind: str | None = None) -> list[dict[str,
         items = [
             {"entry_id": row["entry_id"], "order_id": row["order_id"]} | _item(row) for row in rows
         ]
-    if kind in (None, "parked"):
+    if kind in (None, "parked") and channel is None:
         items += parked_items(store)
     return sorted(items, key=lambda item: item["since"])
 

@@ -11,7 +11,9 @@ turns several into alternatives and writes them in the operation's description).
 - an unknown key, a wrong secret, a revoked key or a secret rotated out of its grace:
   401 (`Bearer error="invalid_token"`), the same answer for each, so a caller learns
   nothing about which keys exist;
-- a key without any of the route's scopes: 403 `forbidden`.
+- a key without any of the route's scopes: 403 `forbidden`;
+- a key over its rate: 429 `rate_limited` (api/http/rate_limit.py), counted once a key is
+  known to be good, whatever the route.
 
 A warm key is checked from the keyring's cache on the event loop (api/keyring.py); a
 cold one is read from the access store in the thread pool. The principal is set on
@@ -31,6 +33,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityS
 from starlette.concurrency import run_in_threadpool
 
 from api.http.dependencies import NowDep
+from api.http.rate_limit import limited
 from domain.access.api_key import Principal, parse_token
 from domain.access.scopes import Scope as Named
 
@@ -71,6 +74,7 @@ async def authorised(
     if principal is None:
         raise unauthorised("unknown, revoked or expired API key", invalid=True)
     request.state.principal = principal
+    limited(request, principal.key_id, now.timestamp())
     needed = [Named(scope) for scope in security_scopes.scopes]
     if needed and not principal.may(*needed):
         wanted = " or ".join(needed)

@@ -56,6 +56,7 @@ HTTP_CODES = {
     405: "method_not_allowed",
     408: "request_timeout",
     413: "body_too_large",
+    429: "rate_limited",
 }
 RETRY_AFTER_SECONDS = 5  # a store that is away is usually back (restart, failover) within seconds
 STORE_AWAY = (OperationalError, InterfaceError)  # refused, dropped, timed out, locked, full

@@ -5,6 +5,7 @@ only 422; dom answers every error as `Error` (see api/http/errors.py) and can
 answer more. The statuses are derived here, in one place, from what each
 route is, so a new route gets them without saying anything:
 
+- every operation with a scope: 401, 403 and 429 (over the key's rate);
 - every operation: 422 (a parameter, or an unknown one, is invalid), 500
   (an unexpected fault, with a request id) and 503 (a store is away, busy or
   full, with Retry-After);
@@ -80,6 +81,7 @@ DESCRIPTIONS = {
     404: "Not found: nothing has the id in the path",
     409: "Refused: invalid transition, conflict or concurrent change; nothing recorded",
     413: "Body larger than DOM_MAX_BODY_BYTES; not read, and the connection is closed",
+    429: "Over the API key's rate (docs/security.md); retry after Retry-After seconds",
     422: "Invalid or unknown parameter or body field; nothing recorded",
     500: "Unexpected fault; the request_id names the log line",
     503: "A store is away, overloaded or full; retry after Retry-After seconds",
@@ -95,6 +97,14 @@ REQUEST_ID_HEADER = {
         "description": "the request's id (the caller's own, if well formed); in the logs too",
         "schema": {"type": "string"},
     }
+}
+RATE_LIMIT_HEADERS = {
+    name: {"description": description, "schema": {"type": "integer"}}
+    for name, description in (
+        ("RateLimit-Limit", "requests a key may send in a burst"),
+        ("RateLimit-Remaining", "requests left in the burst (0)"),
+        ("RateLimit-Reset", "seconds until the burst is whole again"),
+    )
 }
 CHALLENGE_HEADER = {
     "WWW-Authenticate": {
@@ -229,7 +239,7 @@ def _text_parameter(node: dict[str, Any]) -> None:
 def error_statuses(operation: dict[str, Any], method: str, path: str) -> set[int]:
     statuses = {422, 500, 503}
     if operation.get("security"):
-        statuses |= {401, 403}
+        statuses |= {401, 403, 429}
     if "requestBody" in operation:
         statuses |= {400, 413}
     if method not in ("GET", "HEAD"):
@@ -257,6 +267,8 @@ def _describe(operation: dict[str, Any], method: str, path: str) -> None:
         }
         if status == 503:
             answer["headers"] |= RETRY_AFTER_HEADER
+        if status == 429:
+            answer["headers"] |= RETRY_AFTER_HEADER | RATE_LIMIT_HEADERS
         if status == 401:
             answer["headers"] |= CHALLENGE_HEADER
         responses[str(status)] = answer

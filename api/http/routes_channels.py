@@ -11,9 +11,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from api.bootstrap import Container
-from api.http.auth import Scope
+from api.http.auth import PrincipalDep, Scope
 from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
+from api.http.ownership import check_channel, own_channel
 from api.http.responses import OrjsonResponse
 from api.http.schemas import CountryCode, DecimalString
 from api.http.schemas_stock import TIME_ZONES, Sku
@@ -91,8 +92,11 @@ def put_channel(
 
 
 @router.get("/channels", dependencies=[Scope("orders:read")])
-def get_channels(dom: ContainerDep) -> Response:
-    return OrjsonResponse({"items": [_document(c) for c in dom.orders.channels()]})
+def get_channels(dom: ContainerDep, principal: PrincipalDep) -> Response:
+    """Every configured channel; a channel key sees its own only."""
+    confined = own_channel(principal)
+    channels = [c for c in dom.orders.channels() if confined in (None, c.definition["code"])]
+    return OrjsonResponse({"items": [_document(c) for c in channels]})
 
 
 @router.get(
@@ -100,7 +104,8 @@ def get_channels(dom: ContainerDep) -> Response:
     dependencies=[Scope("orders:read")],
     responses={404: {"description": "not configured: its orders get the defaults"}},
 )
-def get_channel(code: ChannelCode, dom: ContainerDep) -> Response:
+def get_channel(code: ChannelCode, dom: ContainerDep, principal: PrincipalDep) -> Response:
+    check_channel(principal, code)
     return OrjsonResponse(channel_document(dom, code))
 
 
@@ -125,10 +130,11 @@ class PromiseQuery(StrictQuery):
 
 @router.get("/promise", dependencies=[Scope("inventory:read")])
 async def get_promise(
-    query: Annotated[PromiseQuery, Query()], dom: ContainerDep, now: NowDep
+    query: Annotated[PromiseQuery, Query()], dom: ContainerDep, now: NowDep, principal: PrincipalDep
 ) -> Response:
     """What a product page shows: order within how long, and the day it arrives, from the
     locations that have the units now (the earliest delivery among them)."""
+    check_channel(principal, query.channel)
     return OrjsonResponse(await run_in_threadpool(promise_for, dom, query, now))
 
 

@@ -11,9 +11,10 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Response
 from pydantic import Field
 
-from api.http.auth import Scope
+from api.http.auth import PrincipalDep, Scope
 from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
+from api.http.ownership import own_channel
 from api.http.responses import OrjsonResponse
 from api.http.schemas import LineId, Reason, Strict
 from api.http.schemas_stock import Code
@@ -56,10 +57,14 @@ class AllocateIn(NoteIn):
 
 
 @router.get("/exceptions", dependencies=[Scope("orders:read")])
-def get_exceptions(dom: ContainerDep, kind: ExceptionKind | None = None) -> Response:
+def get_exceptions(
+    dom: ContainerDep, principal: PrincipalDep, kind: ExceptionKind | None = None
+) -> Response:
     """Orders that need a person or wait for stock (not those resolved), and reactions
-    parked; oldest first, each with the actions that apply."""
-    return OrjsonResponse({"items": exception_queue(dom.store, kind.value if kind else None)})
+    parked; oldest first, each with the actions that apply. A channel key sees its own
+    channel's orders, and no parked reactions."""
+    found = exception_queue(dom.store, kind.value if kind else None, own_channel(principal))
+    return OrjsonResponse({"items": found})
 
 
 @router.post("/exceptions/orders/{order_id}/retry", dependencies=[Scope("operations")])

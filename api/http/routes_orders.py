@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -10,15 +11,24 @@ from starlette.concurrency import run_in_threadpool
 
 from adapters.geocoding import gazetteer
 from api.bootstrap import Container
-from api.http.auth import Scope
+from api.http.auth import PrincipalDep, Scope
 from api.http.commands import AnswerDep, answered
 from api.http.dependencies import ContainerDep, IntakeDep, NowDep
+from api.http.ownership import (
+    channel_filter,
+    check_order,
+    finds_nothing,
+    own_channel,
+    placing_channel,
+    shown_detail,
+    shown_order,
+)
 from api.http.responses import OrjsonResponse
 from api.http.schemas import CancelIn, HoldIn, OrderQuery, PlaceOrderIn
 from api.http.strict_route import StrictRoute
 from api.locating import locate_order
 from domain.claims import riding
-from domain.errors import FieldProblem, InvalidCommand, NotFound
+from domain.errors import FieldProblem, InvalidCommand
 from domain.orders.order import Order, order_id_for
 from domain.orders.placement import PlaceOrder
 from projections.exception_queue import exceptions_of, waiting_of
@@ -36,8 +46,11 @@ router = APIRouter(tags=["orders"], route_class=StrictRoute)
     status_code=201,
     responses={200: {"description": "already placed"}},
 )
-async def place_order(body: PlaceOrderIn, intake: IntakeDep, now: NowDep) -> Response:
-    command = body.to_command()
+async def place_order(
+    body: PlaceOrderIn, intake: IntakeDep, now: NowDep, principal: PrincipalDep
+) -> Response:
+    """A channel key places for its own channel: `channel` left out is the key's."""
+    command = body.to_command(placing_channel(principal, body.channel))
     # A lookup is a few microseconds once the gazetteer is read; the first one reads it.
     if gazetteer().loaded:
         command = locate_order(command)
@@ -49,7 +62,7 @@ async def place_order(body: PlaceOrderIn, intake: IntakeDep, now: NowDep) -> Res
     placement, settlement = await intake.place_settled(command, now, riding())
     return answered(
         settlement,
-        order_document(placement.order),
+        shown_order(principal, order_document(placement.order)),
         status_code=201 if placement.created else 200,
         headers={"Location": f"/orders/{placement.order.id}"},
     )
@@ -68,8 +81,11 @@ def _check_pickup(dom: Container, command: PlaceOrder) -> None:
 
 @router.post("/orders/{order_id}/cancel", dependencies=[Scope("orders:write", "operations")])
 def cancel_order(
-    order_id: UUID, body: CancelIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
-) -> Response:
+    order_id: UUID, body: CancelIn, dom: ContainerDep, now: NowDep, answer: AnswerDep,
+    principal: PrincipalDep,
+) -> Response:  # fmt: skip
+    if own_channel(principal) is not None:  # staff: no need to read the order first
+        check_order(principal, order_id, _channel_of(dom, order_id))
     position = dom.orders.cancel_order(order_id, body.reason, now, body.line_ids)
     return answer("orders", position, lambda: order_document(dom.orders.get_order(order_id)))
 
@@ -89,21 +105,34 @@ def release_order(order_id: UUID, dom: ContainerDep, now: NowDep, answer: Answer
 
 
 @router.get("/orders", dependencies=[Scope("orders:read")])
-def get_orders(query: Annotated[OrderQuery, Query()], dom: ContainerDep) -> Response:
+def get_orders(
+    query: Annotated[OrderQuery, Query()], dom: ContainerDep, principal: PrincipalDep
+) -> Response:
+    """A channel key lists and searches only its own channel's orders (another channel
+    named in `channel` finds nothing)."""
     wanted = OrderFilter(**query.model_dump())
-    return OrjsonResponse(list_orders(dom.store, wanted))
+    if finds_nothing(principal, wanted.channel):
+        return OrjsonResponse({"items": [], "next_cursor": None})
+    found = list_orders(
+        dom.store, replace(wanted, channel=channel_filter(principal, wanted.channel))
+    )
+    items = [shown_order(principal, item) for item in found["items"]]
+    return OrjsonResponse(found | {"items": items})
 
 
 @router.get("/orders/{order_id}", dependencies=[Scope("orders:read")])
-def get_order(order_id: UUID, dom: ContainerDep) -> Response:
-    detail = order_detail(dom.store, str(order_id))
-    if detail is None:
-        raise NotFound(f"order {order_id} not found")
+def get_order(order_id: UUID, dom: ContainerDep, principal: PrincipalDep) -> Response:
+    detail = shown_detail(principal, order_id, order_detail(dom.store, str(order_id)))
     parked = parked_items(dom.store, str(order_id))
     waiting = {"waiting": waiting_of(dom.store, str(order_id)), "parked": parked,
                "exceptions": exceptions_of(dom.store, str(order_id)),
                "payments": payment_documents(dom.store, str(order_id))}  # fmt: skip
     return OrjsonResponse(detail | waiting)
+
+
+def _channel_of(dom: Container, order_id: UUID) -> str | None:
+    order = dom.orders.find(Order, order_id)
+    return order.placement["channel"] if isinstance(order, Order) else None
 
 
 def order_document(order: Order) -> dict[str, Any]:

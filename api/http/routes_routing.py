@@ -8,9 +8,10 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Response
 from pydantic import Field
 
-from api.http.auth import Scope
+from api.http.auth import PrincipalDep, Scope
 from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
+from api.http.ownership import check_order, own_channel
 from api.http.responses import OrjsonResponse
 from api.http.schemas import Strict
 from api.http.strict_route import StrictRoute
@@ -119,10 +120,11 @@ def _latest(dom: ContainerDep, name: str) -> int | None:
 
 
 @router.get("/orders/{order_id}/routing", dependencies=[Scope("orders:read")], tags=["orders"])
-def get_routing(order_id: UUID, dom: ContainerDep) -> Response:
+def get_routing(order_id: UUID, dom: ContainerDep, principal: PrincipalDep) -> Response:
     """Every sourcing decision for the order: strategy, policy version, plan, and why each
     location won or lost (each criterion's verdict or score)."""
     decisions = routing_of(dom.store, str(order_id))
-    if not decisions and order_detail(dom.store, str(order_id)) is None:
-        raise NotFound(f"order {order_id} not found")
+    if not decisions or own_channel(principal) is not None:  # a channel key: its own only
+        detail = order_detail(dom.store, str(order_id))
+        check_order(principal, order_id, detail["channel"] if detail else None)
     return OrjsonResponse({"order_id": str(order_id), "decisions": decisions})

@@ -7,13 +7,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import Field, model_validator
+from starlette.concurrency import run_in_threadpool
 
-from api.http.auth import Scope
+from api.http.auth import PrincipalDep, Scope
 from api.http.commands import AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
+from api.http.ownership import check_location, check_shipment, own_location
 from api.http.responses import OrjsonResponse
 from api.http.schemas import LineId, Reason, Strict
 from api.http.schemas_stock import Code
@@ -68,16 +70,29 @@ class DispatchIn(Strict):
     tracking_number: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{4,40}$")] | None = None
 
 
+async def own_shipment(shipment_id: UUID, dom: ContainerDep, principal: PrincipalDep) -> None:
+    """A location key reaches only its own location's shipments (404 for any other);
+    others are not read here (api/http/ownership.py)."""
+    if own_location(principal) is not None:
+        shipment = await run_in_threadpool(dom.fulfilment.get_shipment, shipment_id)
+        check_shipment(principal, shipment_id, shipment.location)
+
+
+# Every /shipments/{shipment_id} route: the scope, then the object-level rule.
+SHIPMENT = [Scope("warehouse", "operations"), Depends(own_shipment)]
+
+
 @router.get("/locations/{code}/shipments", dependencies=[Scope("warehouse", "operations")])
 def location_shipments(
-    code: Code, dom: ContainerDep, status: ShipmentStatus | None = None
+    code: Code, dom: ContainerDep, principal: PrincipalDep, status: ShipmentStatus | None = None
 ) -> Response:
     """The location's shipments, oldest request first: its pick list with `status=accepted`."""
+    check_location(principal, code)
     dom.fulfilment.get_location(code)  # 404 for an unknown location
     return OrjsonResponse({"items": pick_list(dom.store, code.upper(), status)})
 
 
-@router.get("/shipments/{shipment_id}", dependencies=[Scope("warehouse", "operations")])
+@router.get("/shipments/{shipment_id}", dependencies=SHIPMENT)
 def get_shipment(shipment_id: UUID, dom: ContainerDep) -> Response:
     """What a location is asked to ship for an order, its state and how it got there."""
     return OrjsonResponse(shipment_document(dom.fulfilment.get_shipment(shipment_id)))
@@ -85,7 +100,7 @@ def get_shipment(shipment_id: UUID, dom: ContainerDep) -> Response:
 
 @router.get(
     "/shipments/{shipment_id}/label",
-    dependencies=[Scope("warehouse", "operations")],
+    dependencies=SHIPMENT,
     response_class=PlainTextResponse,
     responses={200: {"content": {"application/zpl": {"schema": {"type": "string"}}}}},
 )
@@ -98,12 +113,12 @@ def get_label(shipment_id: UUID, dom: ContainerDep) -> Response:
     return Response(carriage["label"], media_type="application/zpl")
 
 
-@router.post("/shipments/{shipment_id}/accept", dependencies=[Scope("warehouse", "operations")])
+@router.post("/shipments/{shipment_id}/accept", dependencies=SHIPMENT)
 def accept(shipment_id: UUID, dom: ContainerDep, now: NowDep, answer: AnswerDep) -> Response:
     return _answer(dom, answer, shipment_id, dom.fulfilment.accept_shipment(shipment_id, now))
 
 
-@router.post("/shipments/{shipment_id}/pick", dependencies=[Scope("warehouse", "operations")])
+@router.post("/shipments/{shipment_id}/pick", dependencies=SHIPMENT)
 def pick(
     shipment_id: UUID, body: PickIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
@@ -113,7 +128,7 @@ def pick(
     return _answer(dom, answer, shipment_id, outcome)
 
 
-@router.post("/shipments/{shipment_id}/pack", dependencies=[Scope("warehouse", "operations")])
+@router.post("/shipments/{shipment_id}/pack", dependencies=SHIPMENT)
 def pack(
     shipment_id: UUID, body: PackIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:
@@ -126,7 +141,7 @@ def pack(
     return _answer(dom, answer, shipment_id, outcome)
 
 
-@router.post("/shipments/{shipment_id}/dispatch", dependencies=[Scope("warehouse", "operations")])
+@router.post("/shipments/{shipment_id}/dispatch", dependencies=SHIPMENT)
 def dispatch(
     shipment_id: UUID,
     dom: ContainerDep,
@@ -145,7 +160,7 @@ def dispatch(
     return _answer(dom, answer, shipment_id, outcome)
 
 
-@router.post("/shipments/{shipment_id}/reject", dependencies=[Scope("warehouse", "operations")])
+@router.post("/shipments/{shipment_id}/reject", dependencies=SHIPMENT)
 def reject(
     shipment_id: UUID, body: RejectIn, dom: ContainerDep, now: NowDep, answer: AnswerDep
 ) -> Response:

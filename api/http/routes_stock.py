@@ -9,9 +9,10 @@ from fastapi import APIRouter, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.bootstrap import Container
-from api.http.auth import Scope
+from api.http.auth import PrincipalDep, Scope
 from api.http.commands import Answer, AnswerDep
 from api.http.dependencies import ContainerDep, NowDep
+from api.http.ownership import check_channel, own_channel, own_location
 from api.http.responses import OrjsonResponse
 from api.http.schemas_stock import (
     CODE_PATTERN,
@@ -147,11 +148,18 @@ def _levels(answer: Answer, dom: Container, location: str, sku: str, outcome: Ou
 
 
 @router.get("/availability", dependencies=[Scope("inventory:read")])
-def get_availability(query: Annotated[AvailabilityQuery, Query()], dom: ContainerDep) -> Response:
-    """Available to promise per SKU for a channel: active locations serving it, summed."""
+def get_availability(
+    query: Annotated[AvailabilityQuery, Query()], dom: ContainerDep, principal: PrincipalDep
+) -> Response:
+    """Available to promise per SKU for a channel: active locations serving it, summed. A
+    channel key asks for its own channel only (another: 404)."""
+    check_channel(principal, query.channel)
     return OrjsonResponse({"items": available_to_promise(dom.store, query.sku, query.channel)})
 
 
 @router.get("/inventory/{sku}", dependencies=[Scope("inventory:read")])
-def get_inventory(sku: SkuInPath, dom: ContainerDep) -> Response:
-    return OrjsonResponse({"sku": sku, "locations": inventory(dom.store, sku)})
+def get_inventory(sku: SkuInPath, dom: ContainerDep, principal: PrincipalDep) -> Response:
+    """The SKU's levels per location: a location key sees only its own location's row, a
+    channel key only those of the locations serving its channel (api/http/ownership.py)."""
+    rows = inventory(dom.store, sku, own_location(principal), own_channel(principal))
+    return OrjsonResponse({"sku": sku, "locations": rows})

@@ -107,7 +107,11 @@ class PaymentIn(Strict):
 
 
 class PlaceOrderIn(Strict):
-    channel: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$", examples=["webshop"])]
+    # Left out with a channel's key: the key's channel (api/http/ownership.py); another
+    # channel than the key's is refused. Other keys name it.
+    channel: (
+        Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$", examples=["webshop"])] | None
+    ) = None
     channel_order_id: Annotated[str, Field(min_length=1, max_length=128)]
     placed_at: Moment
     currency: CurrencyCode
@@ -133,9 +137,12 @@ class PlaceOrderIn(Strict):
     # How it is paid: with some methods the channel's rule holds it until the money is in.
     payment: PaymentIn | None = None
 
-    def to_command(self) -> PlaceOrder:
+    def to_command(self, channel: str | None = None) -> PlaceOrder:
+        """The command, for `channel` (the key's, api/http/ownership.placing_channel)."""
+        placed_for = channel or self.channel
+        assert placed_for is not None, "the channel is decided by placing_channel"
         return PlaceOrder(
-            channel=self.channel,
+            channel=placed_for,
             channel_order_id=self.channel_order_id,
             placed_at=self.placed_at,
             currency=self.currency,
