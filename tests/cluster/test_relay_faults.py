@@ -39,7 +39,9 @@ def relay_env(base: dict[str, str], stream: dict[str, str], url: str) -> dict[st
 
 
 def latest(dom: Container) -> dict[str, int]:
-    return {name: app.recorder.max_notification_id() or 0 for name, app in dom.contexts.items()}
+    """Each context's latest event (contexts with none yet left out, as the relay does)."""
+    found = {name: app.recorder.max_notification_id() or 0 for name, app in dom.contexts.items()}
+    return {name: n for name, n in found.items() if n}
 
 
 def place_orders(dom: Container, count: int, stop: threading.Event | None = None) -> None:
