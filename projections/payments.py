@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.readstore import ReadStore, Sql
-from domain.payments.payment import Payment
+from domain.payments.payment import PENDING_METHODS, Payment
 from projections.order_status import iso
 
 
@@ -69,9 +69,8 @@ def payments_of(store: ReadStore, order_id: str) -> list[dict[str, Any]]:
 def transfers(store: ReadStore) -> list[dict[str, Any]]:
     """Every payment that money comes in for (paid ones too: a statement imported again
     matches them, and finds its entries recorded already)."""
-    return store.query(
-        "SELECT * FROM payments WHERE method IN ('bank_transfer', 'invoice', 'cash_on_delivery')"
-    )
+    marks = ", ".join("{}" for _ in PENDING_METHODS)
+    return store.query(f"SELECT * FROM payments WHERE method IN ({marks})", PENDING_METHODS)
 
 
 SHOWN = (

@@ -92,10 +92,10 @@ async def caller(request: Request) -> Principal | None:
     """Who sent the request, for what runs before a route's own dependencies (the
     Idempotency-Key's scope, api/http/keyed_requests.py); None when the credentials are
     missing or do not hold, which the route's Scope then answers."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or parse_token(token.strip()) is None:
+    credentials = await bearer(request)
+    if credentials is None or parse_token(credentials.credentials) is None:
         return None
-    principal = await verified(request, token.strip(), datetime.now(UTC))
+    principal = await verified(request, credentials.credentials, datetime.now(UTC))
     if principal is not None:
         request.state.principal = principal
     return principal

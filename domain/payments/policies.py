@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import numpy
 from eventsourcing.utils import get_topic
 
 from domain.orders.published import ORDER_PLACED
@@ -38,9 +39,4 @@ class WhenOrdersArePlacedOpenPayments:
 def reference_for(order_id: str) -> str:
     """The creditor reference a customer paying by transfer writes: from the order id,
     21 characters at most, so it is the same whoever computes it."""
-    number = int(order_id.replace("-", "")[:26], 16)
-    digits = ""
-    while number:
-        number, rest = divmod(number, 36)
-        digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[rest] + digits
-    return creditor_reference(digits or "0")
+    return creditor_reference(numpy.base_repr(int(order_id.replace("-", "")[:26], 16), 36))
